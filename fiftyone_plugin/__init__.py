@@ -1,0 +1,1 @@
+"""Video face clustering for FiftyOne."""

@@ -1,0 +1,1 @@
+"""Self-supervised adaptation (MMEngine). Only the registry exists so far."""

