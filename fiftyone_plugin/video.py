@@ -46,8 +46,8 @@ def probe(path: str) -> VideoInfo:
         cap.release()
 
 
-def iter_frames(path: str, stride: int = 1, max_frames: int | None = None
-                ) -> Iterator[tuple[int, np.ndarray]]:
+def iter_frames(path: str, stride: int = 1, max_frames: int | None = None,
+                only: set[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame_number, BGR frame)`` for every ``stride``-th frame.
 
     Frame numbers are 1-based, as in FiftyOne. Skipped frames are grabbed, not decoded.
@@ -57,6 +57,8 @@ def iter_frames(path: str, stride: int = 1, max_frames: int | None = None
         stride (int): Keep frames 1, 1 + stride, 1 + 2 * stride, ... Defaults to 1.
         max_frames (int, optional): Stop after this many frames of the video.
             Defaults to None (all).
+        only (set[int], optional): Decode only these frame numbers (and stop after the
+            last one). Defaults to None.
     """
     if stride < 1:
         raise ValueError(f"frame stride must be >= 1, got {stride}")
@@ -64,9 +66,10 @@ def iter_frames(path: str, stride: int = 1, max_frames: int | None = None
     try:
         number = 0
         decoded_any = False
-        while max_frames is None or number < max_frames:
+        last = max(only) if only else None
+        while (max_frames is None or number < max_frames) and (last is None or number < last):
             number += 1
-            if (number - 1) % stride:
+            if (number - 1) % stride or (only is not None and number not in only):
                 if not cap.grab():
                     break
                 continue
@@ -75,7 +78,7 @@ def iter_frames(path: str, stride: int = 1, max_frames: int | None = None
                 break
             decoded_any = True
             yield number, frame
-        if not decoded_any:
+        if not decoded_any and only != set():
             raise VideoError(f"cannot decode {path}: no readable frame.")
     finally:
         cap.release()

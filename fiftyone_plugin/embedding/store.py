@@ -1,0 +1,98 @@
+"""On-disk face store: per-face embeddings, quality measures and aligned crops.
+
+One folder per video (named by the FiftyOne sample id) under a per-dataset root::
+
+    <root>/<sample_id>/faces.npz   det ids, frame numbers, track ids, boxes, scores,
+                                   sharpness, embeddings (float32, unit norm)
+    <root>/<sample_id>/crops.u8    aligned RGB crops, (N, 112, 112, 3) uint8, raw
+
+Crops are streamed to disk while a video is decoded, so memory stays bounded. A writer works
+in a temporary folder and :meth:`FaceStoreWriter.commit` swaps it in, so a failed run leaves
+the previous store intact. Adaptation reads crops by detection id from here.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from ..assets import cache_dir
+
+
+def default_store_root(dataset_name: str) -> Path:
+    """``$VFC_CACHE_DIR/stores/<dataset name>``."""
+    return cache_dir() / "stores" / dataset_name
+
+
+class FaceStoreWriter:
+    """Write one video's faces; nothing is visible until :meth:`commit`."""
+
+    def __init__(self, root: str | os.PathLike, key: str, crop_size: int = 112,
+                 store_crops: bool = True) -> None:
+        self.final = Path(root) / key
+        self.tmp = Path(root) / f".{key}.{uuid.uuid4().hex[:8]}.tmp"
+        self.tmp.mkdir(parents=True)
+        self.crop_size = crop_size
+        self.num_crops = 0
+        self._crops = open(self.tmp / "crops.u8", "wb") if store_crops else None
+
+    def add_crops(self, crops: np.ndarray) -> None:
+        if self._crops is not None and len(crops):
+            self._crops.write(np.ascontiguousarray(crops, dtype=np.uint8).tobytes())
+            self.num_crops += len(crops)
+
+    def finish(self, det_ids: list[str], frames: np.ndarray, tracks: np.ndarray,
+               boxes: np.ndarray, scores: np.ndarray, sharpness: np.ndarray,
+               embeddings: np.ndarray) -> None:
+        if self._crops is not None:
+            self._crops.close()
+            if self.num_crops != len(det_ids):
+                raise RuntimeError(f"{self.num_crops} crops for {len(det_ids)} faces")
+        np.savez(self.tmp / "faces.npz", det_ids=np.asarray(det_ids, dtype="U24"),
+                 frames=frames, tracks=tracks, boxes=boxes, scores=scores,
+                 sharpness=sharpness, embeddings=embeddings,
+                 crop_size=self.crop_size, has_crops=self._crops is not None)
+
+    def commit(self) -> Path:
+        if self.final.exists():
+            shutil.rmtree(self.final)
+        self.tmp.rename(self.final)
+        return self.final
+
+    def abort(self) -> None:
+        if self._crops is not None and not self._crops.closed:
+            self._crops.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class FaceStore:
+    """Read the faces of one video written by :class:`FaceStoreWriter`."""
+
+    def __init__(self, root: str | os.PathLike, key: str) -> None:
+        self.path = Path(root) / key
+        if not (self.path / "faces.npz").is_file():
+            raise FileNotFoundError(
+                f"no embeddings stored for sample {key} under {root}: run the embed stage "
+                "(`embed_faces` / the 'Embed faces' operator) first")
+        with np.load(self.path / "faces.npz") as z:
+            self.arrays = {k: z[k] for k in z.files}
+        self.det_ids = [str(i) for i in self.arrays["det_ids"]]
+        self.row = {d: i for i, d in enumerate(self.det_ids)}
+
+    def __len__(self) -> int:
+        return len(self.det_ids)
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        return self.arrays["embeddings"]
+
+    def crops(self) -> np.ndarray:
+        """All crops as a read-only memory map ``(N, S, S, 3)``."""
+        if not bool(self.arrays["has_crops"]):
+            raise FileNotFoundError(f"crops were not stored for {self.path}")
+        s = int(self.arrays["crop_size"])
+        return np.memmap(self.path / "crops.u8", dtype=np.uint8, mode="r",
+                         shape=(len(self), s, s, 3))

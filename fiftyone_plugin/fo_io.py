@@ -1,0 +1,177 @@
+"""FiftyOne side: field names, validation, bulk reads and writes, runs.
+
+Every write is one ``set_values(..., key_field="id")`` call per field for the whole
+collection, made only after all computing has finished.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .tracking.tracks import FaceTable
+
+FACES_FIELD = "frames.faces"
+IDENTITIES_FIELD = "frames.identities"
+SHOTS_FIELD = "shots"
+UNKNOWN = "unknown"
+
+
+def validate_videos(samples) -> None:
+    """Raise a clear error unless ``samples`` is a non-empty video collection."""
+    media_type = getattr(samples, "media_type", None)
+    if media_type != "video":
+        raise ValueError(
+            f"{getattr(samples, 'name', 'this collection')!r} holds {media_type!r} media; face "
+            "tracking needs a video dataset (e.g. fo.Dataset.from_videos([...])).")
+
+
+def frame_field(path: str) -> str:
+    """``"frames.faces"`` or ``"faces"`` -> ``"faces"`` (the frame-level name)."""
+    if not path:
+        raise ValueError("a field name is required")
+    return path[len("frames."):] if path.startswith("frames.") else path
+
+
+def require_detections_field(samples, path: str) -> str:
+    """Check that frame field ``path`` exists and holds ``fo.Detections``."""
+    import fiftyone as fo
+
+    name = frame_field(path)
+    schema = samples.get_frame_field_schema() or {}
+    if name not in schema:
+        known = sorted(k for k, v in schema.items() if _is_detections(v, fo))
+        raise ValueError(f"unknown frame field 'frames.{name}'; detection fields here: {known}. "
+                         "Run face detection first or pass the right field name.")
+    if not _is_detections(schema[name], fo):
+        raise ValueError(f"'frames.{name}' is not an fo.Detections field")
+    return name
+
+
+def check_output_field(samples, path: str) -> str:
+    """An output frame field may be new or an existing ``fo.Detections`` field."""
+    import fiftyone as fo
+
+    name = frame_field(path)
+    schema = samples.get_frame_field_schema() or {}
+    if name in schema and not _is_detections(schema[name], fo):
+        raise ValueError(f"'frames.{name}' exists and is not an fo.Detections field; choose "
+                         "another output field")
+    return name
+
+
+def _is_detections(field, fo) -> bool:
+    return getattr(field, "document_type", None) is fo.Detections
+
+
+def read_faces(samples, field: str, sizes: dict[str, tuple[int, int]]
+               ) -> dict[str, tuple[FaceTable, list[str]]]:
+    """Faces of every video as ``{sample_id: (FaceTable in pixels, detection ids)}``.
+
+    ``sizes`` gives each video's ``(width, height)`` to turn relative boxes into pixels.
+    """
+    name = frame_field(field)
+    base = f"frames.{name}.detections"
+    ids, numbers, det_ids, boxes, scores, index, lms = samples.values(
+        ["id", "frames.frame_number", f"{base}.id", f"{base}.bounding_box",
+         f"{base}.confidence", f"{base}.index", f"{base}.landmarks"])
+    out = {}
+    for k, sid in enumerate(ids):
+        w, h = sizes[sid]
+        cols = {"frames": [], "boxes": [], "scores": [], "tracks": [], "landmarks": []}
+        dids: list[str] = []
+        has_lm = True
+        for fn, fd, fb, fs, fi, fl in zip(numbers[k], det_ids[k], boxes[k], scores[k],
+                                          index[k], lms[k]):
+            for d, b, s, i, lm in zip(fd or [], fb or [], fs or [], fi or [], fl or []):
+                x, y, bw, bh = b
+                dids.append(str(d))
+                cols["frames"].append(fn)
+                cols["boxes"].append([x * w, y * h, (x + bw) * w, (y + bh) * h])
+                cols["scores"].append(1.0 if s is None else s)
+                cols["tracks"].append(-1 if i is None else i)
+                if lm is None:
+                    has_lm = False
+                else:
+                    cols["landmarks"].append([[px * w, py * h] for px, py in lm])
+        table = FaceTable(
+            frames=np.asarray(cols["frames"], np.int64),
+            boxes=np.asarray(cols["boxes"], np.float32).reshape(-1, 4),
+            scores=np.asarray(cols["scores"], np.float32),
+            landmarks=np.asarray(cols["landmarks"], np.float32).reshape(-1, 5, 2)
+            if has_lm else None,
+            tracks=np.asarray(cols["tracks"], np.int64))
+        out[sid] = (table, dids)
+    return out
+
+
+def faces_to_frames(table: FaceTable, det_ids: list[str], width: int, height: int,
+                    labels: list[str] | None = None, quality: np.ndarray | None = None,
+                    with_landmarks: bool = True) -> dict[int, "object"]:
+    """``{frame_number: fo.Detections}`` with relative boxes, ``index`` = track id."""
+    import fiftyone as fo
+    from bson import ObjectId
+
+    frames: dict[int, list] = {}
+    scale = np.array([width, height, width, height], np.float64)
+    for r in range(len(table)):
+        x1, y1, x2, y2 = np.clip(table.boxes[r] / scale, 0.0, 1.0)
+        kwargs = {}
+        if with_landmarks and table.landmarks is not None:
+            kwargs["landmarks"] = (table.landmarks[r] / scale[:2]).round(5).tolist()
+        if quality is not None:
+            kwargs["quality"] = float(quality[r])
+        track = int(table.tracks[r])
+        det = fo.Detection(
+            label=labels[r] if labels is not None else "face",
+            bounding_box=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
+            confidence=float(table.scores[r]), index=track if track >= 0 else None, **kwargs)
+        det._id = ObjectId(det_ids[r])
+        frames.setdefault(int(table.frames[r]), []).append(det)
+    return {n: fo.Detections(detections=d) for n, d in frames.items()}
+
+
+def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, object]]) -> None:
+    """Replace frame field ``field`` of the given videos in one bulk write.
+
+    Frames that had a value before and get none now are cleared, so a re-run never leaves
+    stale labels behind.
+    """
+    if not per_sample:
+        return
+    name = frame_field(field)
+    view = samples.select(list(per_sample))
+    values = dict(per_sample)
+    if name in (samples.get_frame_field_schema() or {}):
+        ids, numbers, old = view.values(["id", "frames.frame_number", f"frames.{name}"])
+        for sid, fns, olds in zip(ids, numbers, old):
+            new = values.setdefault(sid, {})
+            for fn, o in zip(fns, olds):
+                if o is not None and fn not in new:
+                    new[fn] = None
+    view.set_values(f"frames.{name}", values, key_field="id", dynamic=True)
+
+
+def shots_to_label(shots: list[tuple[int, int]]):
+    import fiftyone as fo
+
+    return fo.TemporalDetections(detections=[
+        fo.TemporalDetection(label="shot", support=[int(a), int(b)], index=i)
+        for i, (a, b) in enumerate(shots)])
+
+
+def write_sample_labels(samples, field: str, per_sample: dict[str, object]) -> None:
+    if per_sample:
+        samples.select(list(per_sample)).set_values(field, per_sample, key_field="id")
+
+
+def identity_label(k: int) -> str:
+    return f"id_{k:03d}"
+
+
+def save_run(samples, run_key: str, config: dict, results: dict) -> None:
+    """Store a run (config + results) on the dataset, replacing one with the same key."""
+    dataset = samples._dataset
+    if run_key in dataset.list_runs():
+        dataset.delete_run(run_key)
+    cfg = dataset.init_run(**config)
+    dataset.register_run(run_key, cfg)
+    dataset.save_run_results(run_key, dataset.init_run_results(run_key, **results))
