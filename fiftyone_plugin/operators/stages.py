@@ -1,0 +1,132 @@
+"""One operator per pipeline stage plus one for the whole pipeline (thin adapters)."""
+from __future__ import annotations
+
+import fiftyone.operators as foo
+import fiftyone.operators.types as types
+
+from .. import fo_io, stages
+from .common import field_input, heavy_config, none_if_empty, run_with_progress, sdk_call
+
+
+class _StageOperator(foo.Operator):
+    """Common ``resolve_input`` / ``execute`` / ``__call__`` for the stage operators."""
+
+    NAME = LABEL = DESCRIPTION = ""
+    FIELDS: tuple[tuple[str, str, str, str], ...] = ()  # name, default, label, description
+
+    @property
+    def config(self):
+        return heavy_config(self.NAME, self.LABEL, self.DESCRIPTION)
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        for name, default, label, description in self.FIELDS:
+            field_input(inputs, name, default, label, description)
+        self.extra_inputs(inputs)
+        return types.Property(inputs, view=types.View(label=self.LABEL))
+
+    def extra_inputs(self, inputs: types.Object) -> None:
+        pass
+
+    def kwargs(self, ctx) -> dict:
+        return {name: ctx.params.get(name, default) for name, default, _, _ in self.FIELDS}
+
+    def execute(self, ctx):
+        view = ctx.target_view()
+        yield from run_with_progress(ctx, self.FUNCTION, view, **self.kwargs(ctx))
+
+    def __call__(self, sample_collection, delegate: bool = False,
+                 delegation_target: str | None = None, **params):
+        """Run the stage on ``sample_collection`` from Python.
+
+        Example usage::
+
+            import fiftyone.operators as foo
+            op = foo.get_operator("@video-face-clustering/faces/find_identities")
+            op(dataset, identities_field="frames.identities")
+        """
+        return sdk_call(self, sample_collection, params, delegate, delegation_target)
+
+
+def _detector_inputs(inputs: types.Object) -> None:
+    inputs.str("detector_config", label="Detector config",
+               description="mmdet config file (empty: YuNet)")
+    inputs.str("detector_checkpoint", label="Detector checkpoint",
+               description="checkpoint for that config (empty: converted YuNet weights)")
+    inputs.float("score_thr", default=0.6, label="Minimum face score")
+    inputs.int("frame_stride", default=1, label="Frame stride",
+               description="process every n-th frame")
+
+
+def _detector_kwargs(ctx) -> dict:
+    return dict(detector_config=none_if_empty(ctx.params.get("detector_config")),
+                score_thr=float(ctx.params.get("score_thr", 0.6)),
+                frame_stride=int(ctx.params.get("frame_stride", 1)))
+
+
+class DetectFaces(_StageOperator):
+    NAME, LABEL = "detect_faces", "Detect faces"
+    DESCRIPTION = "Detect faces, 5 landmarks and shot cuts in every video (MMDetection)"
+    FUNCTION = staticmethod(stages.detect_faces)
+    FIELDS = (("out_field", fo_io.FACES_FIELD, "Faces field", "frame field to write"),
+              ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field to write"))
+
+    def extra_inputs(self, inputs):
+        _detector_inputs(inputs)
+
+    def kwargs(self, ctx):
+        kw = dict(super().kwargs(ctx), **_detector_kwargs(ctx))
+        kw["checkpoint"] = none_if_empty(ctx.params.get("detector_checkpoint"))
+        return kw
+
+
+class TrackFaces(_StageOperator):
+    NAME, LABEL = "track_faces", "Track faces"
+    DESCRIPTION = "Link faces into tracks (Detection.index) with ByteTrack, reset at shot cuts"
+    FUNCTION = staticmethod(stages.track_faces)
+    FIELDS = (("in_field", fo_io.FACES_FIELD, "Faces field", "frame field with faces"),
+              ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field with shots"))
+
+
+class EmbedFaces(_StageOperator):
+    NAME, LABEL = "embed_faces", "Embed faces"
+    DESCRIPTION = "Align and embed every face (SFace) into the on-disk face store"
+    FUNCTION = staticmethod(stages.embed_faces)
+    FIELDS = (("in_field", fo_io.FACES_FIELD, "Faces field", "frame field with faces"),)
+
+
+class ClusterFaces(_StageOperator):
+    NAME, LABEL = "cluster_faces", "Cluster face tracks"
+    DESCRIPTION = "Group face tracks into identities (id_000, ...) without choosing K"
+    FUNCTION = staticmethod(stages.cluster_faces)
+    FIELDS = (("in_field", fo_io.FACES_FIELD, "Faces field", "frame field with tracked faces"),
+              ("out_field", fo_io.IDENTITIES_FIELD, "Identities field", "frame field to write"),
+              ("run_key", stages.DEFAULT_RUN_KEY, "Run key", "name of the stored run"))
+
+    @property
+    def config(self):
+        cfg = super().config
+        cfg.default_choice_to_delegated = False  # seconds on stored embeddings
+        return cfg
+
+
+class FindIdentities(_StageOperator):
+    NAME, LABEL = "find_identities", "Find face identities"
+    DESCRIPTION = "Whole pipeline in one decode: shots, faces, tracks, embeddings, identities"
+    FUNCTION = staticmethod(stages.find_identities)
+    FIELDS = (("faces_field", fo_io.FACES_FIELD, "Faces field", "frame field to write"),
+              ("identities_field", fo_io.IDENTITIES_FIELD, "Identities field",
+               "frame field to write"),
+              ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field to write"),
+              ("run_key", stages.DEFAULT_RUN_KEY, "Run key", "name of the stored run"))
+
+    def extra_inputs(self, inputs):
+        _detector_inputs(inputs)
+
+    def kwargs(self, ctx):
+        kw = dict(super().kwargs(ctx), **_detector_kwargs(ctx))
+        kw["detector_checkpoint"] = none_if_empty(ctx.params.get("detector_checkpoint"))
+        return kw
+
+
+OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, ClusterFaces, FindIdentities)
