@@ -135,19 +135,28 @@ def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, obje
     Frames that had a value before and get none now are cleared, so a re-run never leaves
     stale labels behind.
     """
+    import fiftyone as fo
+
     if not per_sample:
         return
     name = frame_field(field)
     view = samples.select(list(per_sample))
-    values = dict(per_sample)
-    if name in (samples.get_frame_field_schema() or {}):
+    values = {sid: v for sid, v in per_sample.items() if v}
+    if name not in (samples.get_frame_field_schema() or {}):
+        # declare it even when nothing was found, so "no faces" reads as an empty result
+        samples._dataset.add_frame_field(name, fo.EmbeddedDocumentField,
+                                         embedded_doc_type=fo.Detections)
+    else:
         ids, numbers, old = view.values(["id", "frames.frame_number", f"frames.{name}"])
         for sid, fns, olds in zip(ids, numbers, old):
             new = values.setdefault(sid, {})
             for fn, o in zip(fns, olds):
                 if o is not None and fn not in new:
                     new[fn] = None
-    view.set_values(f"frames.{name}", values, key_field="id", dynamic=True)
+    values = {sid: v for sid, v in values.items() if v}
+    if values:
+        view.select(list(values)).set_values(f"frames.{name}", values, key_field="id",
+                                             dynamic=True)
 
 
 def shots_to_label(shots: list[tuple[int, int]]):

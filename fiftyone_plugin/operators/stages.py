@@ -29,7 +29,7 @@ class _StageOperator(foo.Operator):
         pass
 
     def kwargs(self, ctx) -> dict:
-        return {name: ctx.params.get(name, default) for name, default, _, _ in self.FIELDS}
+        return {name: ctx.params.get(name) or default for name, default, _, _ in self.FIELDS}
 
     def execute(self, ctx):
         view = ctx.target_view()

@@ -22,13 +22,15 @@ def build_mmdet_tracker(config: str | dict | None = None):
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.config import Config
+    from mmengine.registry import DefaultScope
 
     register_all_modules(init_default_scope=False)
     if config is None or isinstance(config, (str, Path)):
         cfg = Config.fromfile(str(config or DEFAULT_TRACKER_CONFIG)).tracker
     else:
         cfg = config
-    return MODELS.build(dict(cfg))
+    with DefaultScope.overwrite_default_scope("mmdet"):
+        return MODELS.build(dict(cfg))
 
 
 class FaceTracker:

@@ -1,0 +1,29 @@
+# Two entry points (README): `make demo` and `make test`. Both set up a fresh machine first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export FIFTYONE_DATABASE_DIR ?= $(HOME)/.fiftyone/vfc-db
+export FIFTYONE_DO_NOT_TRACK := true
+export FIFTYONE_DATABASE_VALIDATION := false
+export FIFTYONE_PLUGINS_DIR := $(CURDIR)
+export PYTHONUNBUFFERED := 1
+
+.PHONY: setup weights demo test test-fast bench clean-store
+
+setup:
+	VENV=$(abspath $(VENV)) bash scripts/setup.sh
+
+weights: setup
+	$(VENV)/bin/vfc weights fetch
+
+demo: setup
+	$(VENV)/bin/vfc demo
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast:  # no set-up check
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m benchmarks.speed --json benchmarks/out/speed.json
+	$(PY) -m benchmarks.lfw_verification --json benchmarks/out/lfw.json

@@ -1,0 +1,133 @@
+"""Integration tests on real FiftyOne datasets (real MongoDB) built from small videos."""
+import numpy as np
+import pytest
+import yaml
+
+fo = pytest.importorskip("fiftyone")
+import fiftyone.operators as foo  # noqa: E402
+
+from fiftyone_plugin import stages  # noqa: E402
+from fiftyone_plugin.video import VideoError  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+URI = "@video-face-clustering/faces"
+
+
+@pytest.fixture
+def dataset():
+    ds = fo.Dataset()
+    yield ds
+    ds.delete()
+
+
+def _video_dataset(ds, *paths):
+    ds.add_samples([fo.Sample(filepath=p) for p in paths])
+    return ds
+
+
+def _snapshot(ds):
+    frames = ds.count("frames") if ds.media_type == "video" else 0
+    return (sorted(ds.get_frame_field_schema() or {}), sorted(ds.get_field_schema()),
+            frames, ds.list_runs())
+
+
+def test_manifest_lists_every_registered_operator():
+    from fiftyone_plugin.operators import OPERATORS
+
+    listed = yaml.safe_load((ROOT / "fiftyone_plugin" / "fiftyone.yml").read_text())["operators"]
+    assert listed == [op().config.name for op in OPERATORS]
+    assert all(op().config.allow_delegated_execution for op in OPERATORS)
+
+
+def test_find_identities_operator_immediate(dataset, two_shot_video, carphone):
+    _video_dataset(dataset, two_shot_video, carphone)
+    foo.execute_operator(f"{URI}/find_identities", ctx=dict(dataset=dataset, params={}))
+    # faces have track ids
+    indices = dataset.values("frames.faces.detections.index", unwind=True)
+    assert len(indices) > 0 and None not in indices
+    assert dataset.count("frames.faces.detections") == 12 + 2 * 12 + 120
+    # shots: two in the synthetic clip, one in carphone
+    assert [len(s.detections) for s in dataset.values("shots")] == [2, 1]
+    # identities: Obama (2 tracks, 2 photos), Biden, carphone man
+    labels = dataset.distinct("frames.identities.detections.label")
+    assert labels == ["id_000", "id_001", "id_002"]
+    results = dataset.load_run_results(stages.DEFAULT_RUN_KEY)
+    assert results.num_identities == 3
+    first = dataset.first()
+    a = results.assignments[first.id]
+    assert len(a) == 3 and len(set(a.values())) == 2  # 3 tracks, 2 people
+    def boxes(field):
+        return sorted(tuple(b) for vid in dataset.values(f"frames.{field}.detections.bounding_box")
+                      for fr in vid for b in (fr or []))
+
+    np.testing.assert_allclose(boxes("faces"), boxes("identities"))  # identities mirror faces
+
+
+def test_stage_operators_delegated(dataset, two_shot_video):
+    from fiftyone.operators.delegated import DelegatedOperationService
+
+    _video_dataset(dataset, two_shot_video)
+    for op, params in (("detect_faces", {}), ("track_faces", {}), ("embed_faces", {}),
+                       ("cluster_faces", {"out_field": "frames.people"})):
+        queued = foo.execute_operator(f"{URI}/{op}", ctx=dict(dataset=dataset, params=params),
+                                      request_delegation=True)
+        assert queued.delegated
+        # one at a time: the local executor does not promise FIFO order
+        DelegatedOperationService().execute_queued_operations(dataset_name=dataset.name)
+    failed = [o.result.error for o in DelegatedOperationService().list_operations(
+        dataset_name=dataset.name) if o.run_state != "completed"]
+    assert not failed, failed
+    dataset.reload()
+    assert dataset.count("frames.faces.detections") == 36
+    assert len(dataset.distinct("frames.faces.detections.index")) == 3
+    assert all(q > 0 for q in dataset.values("frames.faces.detections.quality", unwind=True))
+    assert dataset.distinct("frames.people.detections.label") == ["id_000", "id_001"]
+
+
+def test_rerun_replaces_labels(dataset, two_shot_video):
+    _video_dataset(dataset, two_shot_video)
+    stages.detect_faces(dataset)
+    stages.detect_faces(dataset, frame_stride=2)
+    # odd frames only now: stale labels on even frames were cleared
+    numbers = dataset.values("frames.frame_number", unwind=True)
+    faces = dataset.values("frames.faces", unwind=True)
+    with_faces = [n for n, f in zip(numbers, faces) if f is not None and f.detections]
+    assert with_faces and all(n % 2 == 1 for n in with_faces)
+
+
+def test_image_dataset_is_rejected_unchanged(dataset, tmp_path):
+    import cv2
+
+    img = tmp_path / "a.jpg"
+    cv2.imwrite(str(img), np.zeros((8, 8, 3), np.uint8))
+    dataset.add_sample(fo.Sample(filepath=str(img)))
+    before = _snapshot(dataset)
+    with pytest.raises(ValueError, match="video dataset"):
+        stages.find_identities(dataset)
+    assert _snapshot(dataset) == before
+
+
+def test_missing_video_fails_without_writes(dataset, two_shot_video, tmp_path):
+    _video_dataset(dataset, two_shot_video, str(tmp_path / "gone.mp4"))
+    before = _snapshot(dataset)
+    with pytest.raises(VideoError, match="not found"):
+        stages.find_identities(dataset)
+    assert _snapshot(dataset) == before
+
+
+def test_video_without_faces_gives_empty_result(dataset, blank_video):
+    _video_dataset(dataset, blank_video)
+    summary = stages.find_identities(dataset)
+    assert summary["num_faces"] == 0 and summary["num_identities"] == 0
+    assert dataset.count("frames.identities.detections") == 0
+
+
+def test_unknown_field_is_a_clear_error(dataset, two_shot_video):
+    _video_dataset(dataset, two_shot_video)
+    before = _snapshot(dataset)
+    with pytest.raises(ValueError, match="unknown frame field 'frames.nope'"):
+        stages.track_faces(dataset, in_field="frames.nope")
+    with pytest.raises(ValueError, match="unknown frame field"):
+        stages.cluster_faces(dataset, in_field="nope")
+    assert _snapshot(dataset) == before
