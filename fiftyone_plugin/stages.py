@@ -7,6 +7,7 @@ bulk: a run that fails leaves the dataset as it was. ``progress`` is an optional
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import asdict
 from functools import reduce
@@ -148,11 +149,14 @@ def retrack(table: FaceTable, shot_starts: list[int], tracker) -> np.ndarray:
         return tracks
     frames = table.frames
     stride = int(reduce(math.gcd, (frames - frames.min()).tolist(), 0)) or 1
-    starts = set(shot_starts)
+    starts = sorted(shot_starts)
     tracker.new_shot()
+    shot = None
     for n in range(int(frames.min()), int(frames.max()) + 1, stride):
-        if any(s for s in starts if n - stride < s <= n) and n != frames.min():
+        current = bisect.bisect_right(starts, n)
+        if shot is not None and current != shot:
             tracker.new_shot()
+        shot = current
         rows = np.flatnonzero(frames == n)
         tracks[rows] = tracker.update(table.boxes[rows], table.scores[rows])
     return tracks
@@ -180,12 +184,8 @@ def track_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         if progress is not None:
             progress((k + 1) / len(ids), f"tracked {k + 1} of {len(ids)} videos")
     # only `index` changes: rewrite it on the existing detections, in bulk
-    values = []
-    for sid in ids:
-        table, det_ids = faces[sid]
-        lookup = dict(zip(det_ids, table.tracks.tolist()))
-        values.append(lookup)
-    _set_index(sample_collection, in_field, ids, values)
+    _set_index(sample_collection, in_field, ids,
+               [dict(zip(faces[sid][1], faces[sid][0].tracks.tolist())) for sid in ids])
     return _summary(results)
 
 
@@ -363,14 +363,13 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
     fo_io.check_output_field(sample_collection, identities_field)
     detector = _detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
     embedder = _embedder(backbone, backbone_checkpoint, device)
-    tracker_cfg = tracker_config
     rules = quality or QualityRules()
     root = _store_root(sample_collection, store_dir)
     writers, results = {}, {}
     try:
         for k, (sid, path) in enumerate(zip(ids, paths)):
             writers[sid] = FaceStoreWriter(root, sid, store_crops=store_crops)
-            r = process_video(path, detector=detector, tracker=_tracker(tracker_cfg),
+            r = process_video(path, detector=detector, tracker=_tracker(tracker_config),
                               embedder=embedder, stride=frame_stride,
                               shot_detector=ShotDetector(), store=writers[sid],
                               batch_size=batch_size,

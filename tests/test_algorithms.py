@@ -126,3 +126,17 @@ def test_unreadable_and_missing_videos_raise(tmp_path):
         list(iter_frames(str(bad)))
     with pytest.raises(VideoError, match="not found"):
         probe(str(tmp_path / "missing.mp4"))
+
+
+def test_retrack_resets_at_cuts_and_keeps_ids_within_a_shot():
+    from fiftyone_plugin.stages import retrack
+    from fiftyone_plugin.tracking.tracker import FaceTracker
+
+    frames = np.repeat(np.arange(1, 21, 2), 2)  # stride 2, two faces per frame
+    boxes = np.array([[10, 10, 60, 60], [100, 10, 150, 60]] * 10, np.float32)
+    boxes[:, [0, 2]] += np.repeat(np.arange(10), 2)[:, None]  # slow motion
+    table = FaceTable(frames=frames, boxes=boxes, scores=np.full(20, 0.95, np.float32))
+    tracks = retrack(table, shot_starts=[1, 11], tracker=FaceTracker())
+    first, second = tracks[frames < 11], tracks[frames >= 11]
+    assert set(first[0::2]) == {0} and set(first[1::2]) == {1}
+    assert set(second[0::2]) == {2} and set(second[1::2]) == {3}
