@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import reduce
 from pathlib import Path
@@ -212,8 +213,8 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     ids, paths, sizes, faces = _read(sample_collection, in_field)
     embedder = _embedder(backbone, checkpoint, device)
     root = _store_root(sample_collection, store_dir)
-    writers, results = {}, {}
-    try:
+    results = {}
+    with _store_transaction() as writers:
         for k, (sid, path) in enumerate(zip(ids, paths)):
             writers[sid] = FaceStoreWriter(root, sid, store_crops=store_crops)
             r = process_video(path, embedder=embedder, faces=faces[sid], store=writers[sid],
@@ -231,13 +232,21 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         view.set_values(f"frames.{name}.detections.quality",
                         [[[float(quality.get(str(d), 0.0)) for d in (fr or [])] for fr in vid]
                          for vid in det_ids], dynamic=True)
+    return dict(_summary(results), store=str(root))
+
+
+@contextmanager
+def _store_transaction():
+    """Store writers that commit only if the whole block (dataset writes included) worked."""
+    writers: dict[str, FaceStoreWriter] = {}
+    try:
+        yield writers
     except BaseException:
         for w in writers.values():
             w.abort()
         raise
     for w in writers.values():
         w.commit()
-    return dict(_summary(results), store=str(root))
 
 
 def _finish_store(writer: FaceStoreWriter, r: VideoResult) -> None:
@@ -365,8 +374,8 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
     embedder = _embedder(backbone, backbone_checkpoint, device)
     rules = quality or QualityRules()
     root = _store_root(sample_collection, store_dir)
-    writers, results = {}, {}
-    try:
+    results = {}
+    with _store_transaction() as writers:
         for k, (sid, path) in enumerate(zip(ids, paths)):
             writers[sid] = FaceStoreWriter(root, sid, store_crops=store_crops)
             r = process_video(path, detector=detector, tracker=_tracker(tracker_config),
@@ -389,11 +398,5 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
             sample_collection, {sid: (r.faces, r.det_ids) for sid, r in results.items()},
             {sid: (r.width, r.height) for sid, r in results.items()}, identities_field, rules,
             threshold, run_key, faces_field, extra_writes=write_faces_and_shots)
-    except BaseException:
-        for w in writers.values():
-            w.abort()
-        raise
-    for w in writers.values():
-        w.commit()
     return dict(summary, num_videos=len(ids),
                 num_shots=int(sum(len(r.shots) for r in results.values())))
