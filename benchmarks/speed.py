@@ -52,6 +52,12 @@ def make_video(path: Path, frames: int) -> Path:
     return path
 
 
+def seconds(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def opencv_loop(path: str, det, rec) -> tuple[int, float]:
     cap = cv2.VideoCapture(path)
     n = 0
@@ -99,16 +105,11 @@ def main() -> None:
         "det_fps", "cv_det_fps", "emb_fps", "cv_emb_fps", "e2e_s", "cv_e2e_s")}
     e2e_faces = cv_faces = 0
     for _ in range(args.repeats):
-        t = time.perf_counter(); detector(frames); res["det_fps"].append(len(frames) / (time.perf_counter() - t))
-        t = time.perf_counter()
-        for f in frames:
-            cv_det.detect(f)
-        res["cv_det_fps"].append(len(frames) / (time.perf_counter() - t))
-        t = time.perf_counter(); embedder(crops); res["emb_fps"].append(len(crops) / (time.perf_counter() - t))
-        t = time.perf_counter()
-        for c in bgr_crops:
-            cv_rec.feature(c)
-        res["cv_emb_fps"].append(len(crops) / (time.perf_counter() - t))
+        res["det_fps"].append(len(frames) / seconds(lambda: detector(frames)))
+        res["cv_det_fps"].append(len(frames) / seconds(lambda: [cv_det.detect(f) for f in frames]))
+        res["emb_fps"].append(len(crops) / seconds(lambda: embedder(crops)))
+        res["cv_emb_fps"].append(len(crops) / seconds(lambda: [cv_rec.feature(c)
+                                                              for c in bgr_crops]))
         t = time.perf_counter()
         r = process_video(video, detector, FaceTracker(), embedder, ShotDetector())
         res["e2e_s"].append(time.perf_counter() - t)

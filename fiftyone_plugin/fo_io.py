@@ -141,7 +141,7 @@ def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, obje
         return
     name = frame_field(field)
     view = samples.select(list(per_sample))
-    values = {sid: v for sid, v in per_sample.items() if v}
+    values = dict(per_sample)
     if name not in (samples.get_frame_field_schema() or {}):
         # declare it even when nothing was found, so "no faces" reads as an empty result
         samples._dataset.add_frame_field(name, fo.EmbeddedDocumentField,

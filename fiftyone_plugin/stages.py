@@ -68,8 +68,9 @@ def _tracker(tracker_config):
 
 def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
                  shots_field: str | None = fo_io.SHOTS_FIELD, detector_config: str | None = None,
-                 checkpoint: str | None = None, score_thr: float = 0.6, frame_stride: int = 1,
-                 batch_size: int = 8, device: str = "cpu", progress=None) -> dict:
+                 detector_checkpoint: str | None = None, score_thr: float = 0.6,
+                 frame_stride: int = 1, batch_size: int = 8, device: str = "cpu",
+                 progress=None) -> dict:
     """Detect faces (boxes, scores, 5 landmarks) and shot cuts in every video.
 
     Args:
@@ -78,7 +79,8 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
         shots_field (str, optional): Sample field for the shots (``fo.TemporalDetections``);
             None skips cut detection. Defaults to ``"shots"``.
         detector_config (str, optional): mmdet config; defaults to YuNet.
-        checkpoint (str, optional): Its checkpoint; defaults to the converted YuNet weights.
+        detector_checkpoint (str, optional): Its checkpoint; defaults to the converted YuNet
+            weights.
         score_thr (float): Minimum face score. Defaults to 0.6.
         frame_stride (int): Process every n-th frame. Defaults to 1.
         batch_size (int): Frames per detector batch. Defaults to 8.
@@ -90,7 +92,7 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
     """
     ids, paths = _videos(sample_collection)
     fo_io.check_output_field(sample_collection, out_field)
-    detector = _detector(detector_config, checkpoint, score_thr, batch_size, device)
+    detector = _detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
     results = {}
     for k, (sid, path) in enumerate(zip(ids, paths)):
         results[sid] = process_video(
@@ -194,7 +196,7 @@ def _set_index(samples, field, ids, lookups) -> None:
     name = fo_io.frame_field(field)
     view = samples.select(ids, ordered=True)
     det_ids = view.values(f"frames.{name}.detections.id")
-    new = [[[(lk.get(str(d), -1) if lk.get(str(d), -1) >= 0 else None) for d in (fr or [])]
+    new = [[[lk[str(d)] if lk.get(str(d), -1) >= 0 else None for d in (fr or [])]
             for fr in vid] for vid, lk in zip(det_ids, lookups)]
     view.set_values(f"frames.{name}.detections.index", new)
 

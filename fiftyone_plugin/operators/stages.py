@@ -58,26 +58,26 @@ def _detector_inputs(inputs: types.Object) -> None:
                description="process every n-th frame")
 
 
-def _detector_kwargs(ctx) -> dict:
-    return dict(detector_config=none_if_empty(ctx.params.get("detector_config")),
-                score_thr=float(ctx.params.get("score_thr", 0.6)),
-                frame_stride=int(ctx.params.get("frame_stride", 1)))
-
-
-class DetectFaces(_StageOperator):
-    NAME, LABEL = "detect_faces", "Detect faces"
-    DESCRIPTION = "Detect faces, 5 landmarks and shot cuts in every video (MMDetection)"
-    FUNCTION = staticmethod(stages.detect_faces)
-    FIELDS = (("out_field", fo_io.FACES_FIELD, "Faces field", "frame field to write"),
-              ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field to write"))
+class _DetectorStage(_StageOperator):
+    """A stage that runs the face detector: adds the detector form and arguments."""
 
     def extra_inputs(self, inputs):
         _detector_inputs(inputs)
 
     def kwargs(self, ctx):
-        kw = dict(super().kwargs(ctx), **_detector_kwargs(ctx))
-        kw["checkpoint"] = none_if_empty(ctx.params.get("detector_checkpoint"))
-        return kw
+        return dict(super().kwargs(ctx),
+                    detector_config=none_if_empty(ctx.params.get("detector_config")),
+                    detector_checkpoint=none_if_empty(ctx.params.get("detector_checkpoint")),
+                    score_thr=float(ctx.params.get("score_thr", 0.6)),
+                    frame_stride=int(ctx.params.get("frame_stride", 1)))
+
+
+class DetectFaces(_DetectorStage):
+    NAME, LABEL = "detect_faces", "Detect faces"
+    DESCRIPTION = "Detect faces, 5 landmarks and shot cuts in every video (MMDetection)"
+    FUNCTION = staticmethod(stages.detect_faces)
+    FIELDS = (("out_field", fo_io.FACES_FIELD, "Faces field", "frame field to write"),
+              ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field to write"))
 
 
 class TrackFaces(_StageOperator):
@@ -110,7 +110,7 @@ class ClusterFaces(_StageOperator):
         return cfg
 
 
-class FindIdentities(_StageOperator):
+class FindIdentities(_DetectorStage):
     NAME, LABEL = "find_identities", "Find face identities"
     DESCRIPTION = "Whole pipeline in one decode: shots, faces, tracks, embeddings, identities"
     FUNCTION = staticmethod(stages.find_identities)
@@ -119,14 +119,6 @@ class FindIdentities(_StageOperator):
                "frame field to write"),
               ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field to write"),
               ("run_key", stages.DEFAULT_RUN_KEY, "Run key", "name of the stored run"))
-
-    def extra_inputs(self, inputs):
-        _detector_inputs(inputs)
-
-    def kwargs(self, ctx):
-        kw = dict(super().kwargs(ctx), **_detector_kwargs(ctx))
-        kw["detector_checkpoint"] = none_if_empty(ctx.params.get("detector_checkpoint"))
-        return kw
 
 
 OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, ClusterFaces, FindIdentities)

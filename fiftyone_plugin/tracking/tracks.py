@@ -4,7 +4,7 @@ Pure NumPy: no FiftyOne, no mmdet. One row per detected face.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,7 +69,6 @@ class FaceTable:
     tracks: np.ndarray | None = None
     sharpness: np.ndarray | None = None
     embeddings: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.tracks is None:
