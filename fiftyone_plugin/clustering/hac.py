@@ -5,6 +5,8 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from .common import relabel
+
 # A distance no linkage can average away: a cluster pair containing a cannot-link pair stays
 # above any sensible threshold (for up to ~1e8 track pairs per merge).
 _FORBIDDEN = 1e9
@@ -37,7 +39,27 @@ def threshold_hac(embeddings: np.ndarray, threshold: float,
         dist[a, b] = dist[b, a] = _FORBIDDEN
     np.fill_diagonal(dist, 0.0)
     tree = linkage(squareform(dist, checks=False), method=method)
-    raw = fcluster(tree, t=threshold, criterion="distance")
-    _, first = np.unique(raw, return_index=True)
-    order = {raw[i]: k for k, i in enumerate(sorted(first))}
-    return np.array([order[r] for r in raw], dtype=np.int64)
+    return relabel(fcluster(tree, t=threshold, criterion="distance"))
+
+
+def ward_hac(embeddings: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Known-K baseline of the literature (SSiam, FGG): Ward linkage on L2-normalised
+    track means, cut into ``n_clusters``. Holds an N x N distance matrix.
+
+    Args:
+        embeddings (np.ndarray): ``(N, D)`` track embeddings.
+        n_clusters (int): K.
+
+    Returns:
+        np.ndarray: ``(N,)`` labels ``0..K-1``, numbered by first row.
+    """
+    n = len(embeddings)
+    if not 1 <= n_clusters <= max(n, 1):
+        raise ValueError(f"n_clusters must be between 1 and the number of tracks ({n}), "
+                         f"not {n_clusters}")
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    x = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True).clip(1e-12)
+    raw = fcluster(linkage(x.astype(np.float64), method="ward"), t=n_clusters,
+                   criterion="maxclust")
+    return relabel(raw)

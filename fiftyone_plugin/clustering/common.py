@@ -1,0 +1,152 @@
+"""Building blocks shared by the clustering methods: track means, blocked cosine
+neighbours, cannot-link bookkeeping and constraint-respecting union-find.
+
+Everything is NumPy (plus torch for the blocked matrix products); no N x N matrix is held
+at once, so the methods that use these scale to 100k tracks.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import torch
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)
+
+
+def track_means(faces: list[np.ndarray], normalise: bool = True) -> np.ndarray:
+    """``(N, D)`` mean of each track's unit face embeddings (re-normalised by default)."""
+    if not faces:
+        return np.zeros((0, 0), np.float32)
+    means = np.stack([unit(f).mean(0) for f in faces]).astype(np.float32)
+    return unit(means) if normalise else means
+
+
+def relabel(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered ``0..K-1`` in order of first appearance."""
+    labels = np.asarray(labels)
+    if not len(labels):
+        return np.zeros(0, np.int64)
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[inverse.reshape(-1)]
+
+
+def top_k_similar(x: np.ndarray, k: int, y: np.ndarray | None = None,
+                  block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` rows of ``y`` (default ``x``, self excluded) with the largest dot product
+    with each row of ``x``, computed in row blocks.
+
+    Returns:
+        tuple: ``(indices (N, k), similarities (N, k))``, most similar first.
+    """
+    same = y is None
+    y = x if same else y
+    k = min(k, len(y) - (1 if same else 0))
+    n = len(x)
+    if k <= 0 or n == 0:
+        return np.zeros((n, 0), np.int64), np.zeros((n, 0), np.float32)
+    xt, yt = torch.from_numpy(np.ascontiguousarray(x, np.float32)), torch.from_numpy(
+        np.ascontiguousarray(y, np.float32))
+    idx = np.empty((n, k), np.int64)
+    sim = np.empty((n, k), np.float32)
+    with torch.inference_mode():
+        for s in range(0, n, block):
+            d = xt[s:s + block] @ yt.T
+            if same:
+                rows = torch.arange(d.shape[0])
+                d[rows, rows + s] = -torch.inf
+            v, i = torch.topk(d, k, dim=1)
+            idx[s:s + block], sim[s:s + block] = i.numpy(), v.numpy()
+    return idx, sim
+
+
+class CannotLink:
+    """Pairs of items that must end in different clusters (e.g. tracks sharing a frame).
+
+    Args:
+        pairs (Iterable[tuple[int, int]] | np.ndarray): ``(a, b)`` item pairs.
+        n (int): Number of items.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[int, int]] | np.ndarray | None, n: int) -> None:
+        arr = np.asarray(list(pairs) if pairs is not None and not isinstance(pairs, np.ndarray)
+                         else (pairs if pairs is not None else []), dtype=np.int64).reshape(-1, 2)
+        if len(arr) and (arr.min() < 0 or arr.max() >= n):
+            raise ValueError(f"cannot-link pair refers to an item outside 0..{n - 1}")
+        arr = np.sort(arr, axis=1)
+        arr = arr[arr[:, 0] != arr[:, 1]]
+        self.n = n
+        self.pairs = np.unique(arr, axis=0) if len(arr) else arr
+        self._keys = np.sort(self.pairs[:, 0] * n + self.pairs[:, 1])
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def contains(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Vectorised ``(a[i], b[i])`` in the set."""
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        keys = np.minimum(a, b) * self.n + np.maximum(a, b)
+        pos = np.searchsorted(self._keys, keys).clip(0, max(len(self._keys) - 1, 0))
+        return (self._keys[pos] == keys) if len(self._keys) else np.zeros(len(keys), bool)
+
+    def between_groups(self, labels: np.ndarray) -> "CannotLink":
+        """The same constraints lifted to groups: groups ``labels[a]`` and ``labels[b]``."""
+        labels = np.asarray(labels, np.int64)
+        n = int(labels.max()) + 1 if len(labels) else 0
+        return CannotLink(labels[self.pairs], n)
+
+
+class ConstrainedUnion:
+    """Union-find that refuses to join two sets holding a cannot-linked pair.
+
+    Args:
+        n (int): Number of items.
+        cannot_link (CannotLink, optional): The constraints. Defaults to none.
+    """
+
+    def __init__(self, n: int, cannot_link: CannotLink | None = None) -> None:
+        self.parent = np.arange(n)
+        self.enemies: dict[int, set[int]] = {}
+        if cannot_link is not None:
+            for a, b in cannot_link.pairs.tolist():
+                self.enemies.setdefault(a, set()).add(b)
+                self.enemies.setdefault(b, set()).add(a)
+
+    def find(self, a: int) -> int:
+        root = a
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[a] != root:
+            self.parent[a], a = root, self.parent[a]
+        return root
+
+    def union(self, a: int, b: int) -> bool:
+        """Join the sets of ``a`` and ``b``; False when they are already one or forbidden."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb or rb in self.enemies.get(ra, ()):
+            return False
+        ea, eb = self.enemies.pop(ra, set()), self.enemies.pop(rb, set())
+        if len(ea) < len(eb):
+            ra, rb, ea, eb = rb, ra, eb, ea
+        self.parent[rb] = ra
+        for e in eb:  # the enemies of rb are now enemies of ra
+            self.enemies[e].discard(rb)
+            self.enemies[e].add(ra)
+        ea |= eb
+        if ea:
+            self.enemies[ra] = ea
+        return True
+
+    def union_edges(self, a: np.ndarray, b: np.ndarray, order: np.ndarray | None = None) -> int:
+        """Union edge ``(a[i], b[i])`` in ``order`` (e.g. shortest first); returns merges."""
+        order = np.arange(len(a)) if order is None else order
+        return sum(self.union(int(a[i]), int(b[i])) for i in order)
+
+    def labels(self) -> np.ndarray:
+        return relabel(np.array([self.find(i) for i in range(len(self.parent))]))

@@ -1,0 +1,162 @@
+"""VideoClusterNet's parameter-free track clustering (stage 3), with a pluggable distance.
+
+Each track carries its own threshold: how far apart the model puts that person's own faces
+(the mean pairwise distance of the track's sampled faces). Two clusters merge when their
+distance is below the threshold of *either* of them, merges are applied transitively (never
+across a cannot-link), and rounds repeat on the merged clusters until nothing merges.
+
+Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
+
+- *Distance*: the mean distance over all face pairs of the two groups. For cosine on unit
+  embeddings this is ``1 - s_a . s_b`` with ``s`` the (unnormalised) mean face vector, so
+  merged clusters are exact and cheap. The adapted model's symmetrised loss plugs in through
+  :class:`GroupDistance`.
+- *Faces per track*: at most ``max_faces`` (8), evenly spaced over the track.
+- *Merged cluster*: its faces are the union of its members' faces; its threshold is the
+  largest member threshold (``merged_threshold="max"``) or recomputed as the mean pairwise
+  distance over the union (``"recompute"``).
+- *Tracks with one face* have no within-track distances: their threshold is 0, so they join
+  only through a neighbour's threshold.
+- *Candidates*: exact over all pairs up to ``exact_up_to`` groups; above that, the
+  ``candidates`` nearest groups by mean vector (a blocked top-k, no N x N matrix).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .common import CannotLink, ConstrainedUnion, relabel, top_k_similar, unit
+
+
+@dataclass
+class Groups:
+    """Cosine state of groups of faces: the sum of unit vectors and the face count."""
+
+    sums: np.ndarray  # (G, D)
+    counts: np.ndarray  # (G,)
+
+
+class GroupDistance:
+    """Interface of a distance between groups of faces (tracks or clusters)."""
+
+    def init(self, faces: list[np.ndarray]) -> object:
+        raise NotImplementedError
+
+    def within(self, groups) -> np.ndarray:
+        """Mean pairwise distance inside each group; NaN where a group has one face."""
+        raise NotImplementedError
+
+    def between(self, groups, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Distance of groups ``a[i]`` and ``b[i]``."""
+        raise NotImplementedError
+
+    def neighbours(self, groups, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs ``(a, b)``: each group with its ``k`` nearest others."""
+        raise NotImplementedError
+
+    def merge(self, groups, labels: np.ndarray):
+        """Groups of the union of each label's members."""
+        raise NotImplementedError
+
+
+class CosineDistance(GroupDistance):
+    """Mean cosine distance over face pairs, ``1 - mean_i mean_j <e_i, e_j>``."""
+
+    def init(self, faces):
+        faces = [unit(f) for f in faces]
+        return Groups(np.stack([f.sum(0) for f in faces]).astype(np.float64),
+                      np.array([len(f) for f in faces], np.float64))
+
+    def within(self, groups):
+        n = groups.counts
+        sq = (groups.sums ** 2).sum(1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_dot = (sq - n) / (n * (n - 1))  # self-pairs (dot 1) left out
+        return np.where(n > 1, 1.0 - mean_dot, np.nan)
+
+    def between(self, groups, a, b):
+        m = groups.sums / groups.counts[:, None]
+        return 1.0 - np.einsum("ij,ij->i", m[a], m[b])
+
+    def neighbours(self, groups, k):
+        m = (groups.sums / groups.counts[:, None]).astype(np.float32)
+        idx, _ = top_k_similar(m, k)  # max dot of means = min mean distance
+        return np.repeat(np.arange(len(m)), idx.shape[1]), idx.reshape(-1)
+
+    def merge(self, groups, labels):
+        g = int(labels.max()) + 1
+        sums = np.zeros((g, groups.sums.shape[1]))
+        np.add.at(sums, labels, groups.sums)
+        return Groups(sums, np.bincount(labels, weights=groups.counts, minlength=g))
+
+
+def sample_faces(faces: np.ndarray, max_faces: int) -> np.ndarray:
+    """At most ``max_faces`` rows, evenly spaced (deterministic)."""
+    if len(faces) <= max_faces:
+        return faces
+    return faces[np.linspace(0, len(faces) - 1, max_faces).round().astype(int)]
+
+
+def parameter_free(faces: list[np.ndarray], cannot_link=None,
+                   distance: GroupDistance | None = None, max_faces: int = 8,
+                   merged_threshold: str = "max", exact_up_to: int = 4096,
+                   candidates: int = 32, max_rounds: int = 100) -> np.ndarray:
+    """Cluster tracks with per-track adaptive thresholds (no K, no global threshold).
+
+    Args:
+        faces (list[np.ndarray]): Per track, its ``(n, D)`` face embeddings.
+        cannot_link (optional): Track pairs that must stay apart (shared frames).
+        distance (GroupDistance, optional): Defaults to :class:`CosineDistance`.
+        max_faces (int): Faces sampled per track. Defaults to 8.
+        merged_threshold (str): ``"max"`` or ``"recompute"`` (see module doc).
+            Defaults to ``"max"``.
+        exact_up_to (int): Compare all pairs up to this many groups. Defaults to 4096.
+        candidates (int): Nearest groups compared above that. Defaults to 32.
+        max_rounds (int): Safety cap on merge rounds. Defaults to 100.
+
+    Returns:
+        np.ndarray: ``(N,)`` labels ``0..K-1`` in order of first track.
+    """
+    if merged_threshold not in ("max", "recompute"):
+        raise ValueError(f"merged_threshold must be 'max' or 'recompute', not "
+                         f"{merged_threshold!r}")
+    n = len(faces)
+    if n <= 1:
+        return np.zeros(n, np.int64)
+    distance = distance or CosineDistance()
+    groups = distance.init([sample_faces(np.asarray(f), max_faces) for f in faces])
+    tau = np.nan_to_num(distance.within(groups), nan=0.0)
+    constraints = CannotLink(cannot_link, n)
+    labels = np.arange(n)
+    for _ in range(max_rounds):
+        g = len(tau)
+        if g <= 1:
+            break
+        if g <= exact_up_to:
+            a, b = np.triu_indices(g, 1)
+        else:
+            a, b = distance.neighbours(groups, candidates)
+            keep = a != b
+            a, b = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+            pairs = np.unique(np.stack([a, b], 1), axis=0)
+            a, b = pairs[:, 0], pairs[:, 1]
+        d = distance.between(groups, a, b)
+        # "below either track's threshold" = below the larger one
+        margin = np.maximum(tau[a], tau[b]) - d
+        ok = np.flatnonzero(margin > 0)
+        if not len(ok):
+            break
+        union = ConstrainedUnion(g, constraints.between_groups(labels))
+        # clearest merges first, so a forbidden chain drops its weakest link
+        if not union.union_edges(a, b, ok[np.argsort(-margin[ok], kind="stable")]):
+            break
+        merge = union.labels()
+        if merged_threshold == "max":
+            new_tau = np.zeros(merge.max() + 1)
+            np.maximum.at(new_tau, merge, tau)
+        groups = distance.merge(groups, merge)
+        if merged_threshold == "recompute":
+            new_tau = np.nan_to_num(distance.within(groups), nan=0.0)
+        tau, labels = new_tau, merge[labels]
+    return relabel(labels)

@@ -1,0 +1,144 @@
+"""Clustering methods on small hand-checkable track sets (no database)."""
+import numpy as np
+import pytest
+
+from fiftyone_plugin.clustering import cluster
+from fiftyone_plugin.clustering.common import (CannotLink, ConstrainedUnion, relabel,
+                                               top_k_similar)
+from fiftyone_plugin.clustering.finch import choose_partition, finch, finch_hierarchy
+from fiftyone_plugin.clustering.parameter_free import CosineDistance, parameter_free
+
+
+def _vec(deg):
+    """Unit vectors in a plane at the given angles (degrees), padded to 4-D."""
+    a = np.deg2rad(np.asarray(deg, float))
+    return np.stack([np.cos(a), np.sin(a), 0 * a, 0 * a], 1).astype(np.float32)
+
+
+def _blobs(seed=0, people=4, tracks=5, faces=6, spread=0.15, track_spread=0.05, dim=32):
+    """Tracks of ``people`` identities: a prototype per person, a per-track offset and
+    per-face noise."""
+    rng = np.random.default_rng(seed)
+    protos = rng.normal(size=(people, dim))
+    protos /= np.linalg.norm(protos, axis=1, keepdims=True)
+    out, labels = [], []
+    for p in range(people):
+        for _ in range(tracks):
+            centre = protos[p] + rng.normal(scale=spread, size=dim)
+            f = centre + rng.normal(scale=track_spread, size=(faces, dim))
+            out.append((f / np.linalg.norm(f, axis=1, keepdims=True)).astype(np.float32))
+            labels.append(p)
+    return out, np.array(labels)
+
+
+def test_relabel_orders_by_first_appearance():
+    assert relabel(np.array([7, 7, 3, 9, 3])).tolist() == [0, 0, 1, 2, 1]
+
+
+def test_top_k_similar_excludes_self_and_sorts():
+    x = _vec([0, 10, 90, 100])
+    idx, sim = top_k_similar(x, 2, block=3)  # block smaller than N: crosses a block edge
+    assert idx[:, 0].tolist() == [1, 0, 3, 2]
+    assert np.all(sim[:, 0] >= sim[:, 1])
+
+
+def test_constrained_union_refuses_cannot_linked_sets():
+    u = ConstrainedUnion(4, CannotLink([(0, 3)], 4))
+    assert u.union(0, 1) and u.union(2, 3)
+    assert not u.union(1, 2)  # would put 0 and 3 together
+    assert u.labels().tolist() == [0, 0, 1, 1]
+
+
+def test_cosine_distance_is_mean_over_face_pairs():
+    faces = [_vec([0, 60]), _vec([90])]
+    d = CosineDistance()
+    g = d.init(faces)
+    # within track 0: one pair at 60 degrees -> 1 - cos 60 = 0.5; track 1 has one face
+    within = d.within(g)
+    assert within[0] == pytest.approx(0.5) and np.isnan(within[1])
+    # between: mean of (1 - cos 90, 1 - cos 30)
+    expected = np.mean([1 - np.cos(np.pi / 2), 1 - np.cos(np.pi / 6)])
+    assert d.between(g, np.array([0]), np.array([1]))[0] == pytest.approx(expected)
+
+
+def test_parameter_free_merges_below_either_threshold():
+    # track 0 spans 40 degrees (threshold 1 - cos 40 = 0.234); track 1 is tight (threshold
+    # 1 - cos 4 = 0.002); their mean pair distance is ~0.07: below track 0's threshold only
+    # -> merged. Track 2 sits 90 degrees away -> stays alone.
+    faces = [_vec([0, 40]), _vec([18, 22]), _vec([110, 114])]
+    assert parameter_free(faces).tolist() == [0, 0, 1]
+
+
+def test_parameter_free_respects_cannot_link_and_is_transitive():
+    faces = [_vec([0, 40]), _vec([18, 22]), _vec([30, 70]), _vec([150, 154])]
+    assert parameter_free(faces).tolist() == [0, 0, 0, 1]  # 0-1, 2 joins via thresholds
+    labels = parameter_free(faces, cannot_link=[(0, 2)])
+    assert labels[0] != labels[2] and labels[3] not in (labels[0], labels[2])
+
+
+def test_parameter_free_candidate_search_matches_exact():
+    faces, y = _blobs(seed=1, people=6, tracks=8)
+    exact = parameter_free(faces)
+    approx = parameter_free(faces, exact_up_to=4, candidates=8)
+    assert (relabel(exact) == relabel(approx)).all()
+
+
+def test_finch_first_partition_links_first_neighbours():
+    # angles: two tight pairs and a far pair; first neighbours pair them up
+    x = _vec([0, 5, 40, 47, 180, 190])
+    h = finch_hierarchy(x)
+    assert h.partitions[0].tolist() == [0, 0, 1, 1, 2, 2]
+    # next level: 2.5 and 43.5 degrees are each other's first neighbours and 185's first
+    # neighbour is 43.5 -> one cluster, and the recursion stops
+    assert h.num_clusters == [3, 1]
+
+
+def test_finch_required_k_and_bounds():
+    faces = [f[None] for f in _vec([0, 5, 40, 47, 180, 190])]
+    assert finch(faces, n_clusters=3).tolist() == [0, 0, 1, 1, 2, 2]
+    assert finch(faces, n_clusters=2).tolist() == [0, 0, 0, 0, 1, 1]
+    # more clusters than the finest partition: split from single tracks (FINCH #33)
+    assert len(set(finch(faces, n_clusters=5).tolist())) == 5
+    assert len(set(finch(faces, n_clusters=6).tolist())) == 6
+    with pytest.raises(ValueError, match="between 1 and"):
+        finch(faces, n_clusters=7)
+
+
+def test_c1c_never_links_cannot_linked_tracks():
+    faces = [f[None] for f in _vec([0, 5, 40, 47])]
+    assert finch(faces, n_clusters=None, partition="first").tolist() == [0, 0, 1, 1]
+    labels = finch(faces, cannot_link=[(0, 1)], partition="first")
+    assert labels[0] != labels[1]
+    assert cluster(faces, "c1c", cannot_link=[(0, 1)], n_clusters=2)[0] != \
+        cluster(faces, "c1c", cannot_link=[(0, 1)], n_clusters=2)[1]
+
+
+def test_choose_partition_rules():
+    faces, y = _blobs(seed=2, people=5, tracks=6, spread=0.3)
+    x = np.stack([f.mean(0) for f in faces])
+    h = finch_hierarchy(x)
+    assert choose_partition(x, h, "first") == 0
+    assert choose_partition(x, h, "last") == len(h.partitions) - 1
+    with pytest.raises(ValueError, match="unknown partition rule"):
+        choose_partition(x, h, "best")
+
+
+@pytest.mark.parametrize("method,kwargs", [
+    ("parameter_free", {}), ("c1c", {}), ("finch", {}), ("hac_k", {"n_clusters": 4}),
+    ("hac_threshold", {})])
+def test_every_method_recovers_well_separated_people(method, kwargs):
+    faces, y = _blobs(seed=3)
+    labels = cluster(faces, method, **kwargs)
+    assert len(labels) == len(y)
+    # each predicted cluster is pure
+    for c in np.unique(labels):
+        assert len(set(y[labels == c].tolist())) == 1
+
+
+def test_cluster_errors_are_clear():
+    with pytest.raises(ValueError, match="unknown clustering method"):
+        cluster([_vec([0])], "kmeans")
+    with pytest.raises(ValueError, match="needs n_clusters"):
+        cluster([_vec([0]), _vec([9])], "hac_k")
+    with pytest.raises(ValueError, match="at least one face"):
+        cluster([np.zeros((0, 4), np.float32)])
