@@ -184,3 +184,40 @@ def save_run(samples, run_key: str, config: dict, results: dict) -> None:
     cfg = dataset.init_run(**config)
     dataset.register_run(run_key, cfg)
     dataset.save_run_results(run_key, dataset.init_run_results(run_key, **results))
+
+
+def color_by_label(samples, field: str) -> None:
+    """Colour ``field`` by label value in the App (one colour per identity), keeping the
+    rest of the dataset's colour scheme."""
+    import fiftyone as fo
+
+    dataset = samples._dataset
+    path = f"frames.{frame_field(field)}"
+    scheme = dataset.app_config.color_scheme or fo.ColorScheme()
+    fields = [f for f in (scheme.fields or []) if f.get("path") != path]
+    fields.append({"path": path, "colorByAttribute": "label"})
+    scheme.fields = fields
+    if scheme.color_by is None:
+        scheme.color_by = "value"
+    dataset.app_config.color_scheme = scheme
+    dataset.save()
+
+
+def save_identity_views(samples, field: str, run_key: str, labels: list[str]) -> list[str]:
+    """One saved view ``<run_key>-<label>`` per identity (the frames where it appears);
+    views of this run key from an earlier run are replaced."""
+    from fiftyone import ViewField as F
+
+    dataset = samples._dataset
+    prefix = f"{run_key}-"
+    for name in dataset.list_saved_views():
+        if name.startswith(prefix):
+            dataset.delete_saved_view(name)
+    name_path = f"frames.{frame_field(field)}"
+    names = []
+    for label in labels:
+        view = samples.filter_labels(name_path, F("label") == label)
+        dataset.save_view(prefix + label, view, description=f"faces of {label} ({run_key})",
+                          overwrite=True)
+        names.append(prefix + label)
+    return names

@@ -18,15 +18,16 @@ import numpy as np
 from bson import ObjectId
 
 from . import fo_io
-from .clustering.hac import threshold_hac
+from .clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD, cluster
 from .embedding.store import FaceStore, FaceStoreWriter, default_store_root
 from .pipeline import VideoResult, process_video
 from .shots import ShotDetector
-from .tracking.tracks import (FaceTable, QualityRules, cooccurring_pairs, quality_score,
-                              track_means)
+from .tracking.tracks import FaceTable, QualityRules, cooccurring_pairs, quality_score
 from .video import probe
 
 DEFAULT_RUN_KEY = "face_identities"
+DEFAULT_EVAL_KEY = "identity_eval"
+GT_FIELD = "frames.gt_faces"
 
 
 def _videos(samples) -> tuple[list[str], list[str]]:
@@ -257,32 +258,35 @@ def _finish_store(writer: FaceStoreWriter, r: VideoResult) -> None:
 
 
 def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
-                   threshold: float) -> dict[str, dict[int, int]]:
+                   method: str = DEFAULT_METHOD, **method_kwargs) -> dict[str, dict[int, int]]:
     """Group usable tracks of all videos into identities (cannot-link inside each video).
 
-    Returns ``{sample_id: {track id: identity number}}``, identities numbered by the number
-    of faces they hold (largest first); unusable tracks are absent (``unknown``).
+    Args:
+        videos (dict[str, FaceTable]): Per sample id, its faces with tracks and embeddings.
+        rules (QualityRules): Which faces and tracks are usable.
+        method (str): A :data:`fiftyone_plugin.clustering.METHODS` key.
+        **method_kwargs: The method's arguments (``n_clusters``, ``threshold``, ...).
+
+    Returns:
+        dict: ``{sample_id: {track id: identity number}}``, identities numbered by the
+        number of faces they hold (largest first); unusable tracks are absent (``unknown``).
     """
-    keys, means, sizes, cannot = [], [], [], set()
+    keys, faces, sizes, cannot = [], [], [], []
     for sid, table in videos.items():
         usable = rules.usable_tracks(table)
-        if not usable:
-            continue
-        tids, m = track_means(table.embeddings, usable)
-        offset = len(keys)
-        pos = {t: offset + i for i, t in enumerate(tids)}
+        tids = sorted(usable)
+        pos = {t: len(keys) + i for i, t in enumerate(tids)}
         keys += [(sid, t) for t in tids]
-        means.append(m)
+        faces += [table.embeddings[usable[t]] for t in tids]
         sizes += [len(usable[t]) for t in tids]
-        for a, b in cooccurring_pairs(table.frames, table.tracks):
-            if a in pos and b in pos:
-                cannot.add((pos[a], pos[b]))
+        cannot += [(pos[a], pos[b]) for a, b in cooccurring_pairs(table.frames, table.tracks)
+                   if a in pos and b in pos]
+    out: dict[str, dict[int, int]] = {sid: {} for sid in videos}
     if not keys:
-        return {sid: {} for sid in videos}
-    labels = threshold_hac(np.concatenate(means), threshold, cannot)
+        return out
+    labels = cluster(faces, method, cannot_link=cannot, **method_kwargs)
     weight = np.bincount(labels, weights=sizes)
     rank = {c: r for r, c in enumerate(sorted(range(len(weight)), key=lambda c: (-weight[c], c)))}
-    out: dict[str, dict[int, int]] = {sid: {} for sid in videos}
     for (sid, t), c in zip(keys, labels):
         out[sid][t] = rank[int(c)]
     return out
@@ -296,21 +300,41 @@ def _identity_frames(table: FaceTable, det_ids, width, height, assignment):
                                  with_landmarks=False)
 
 
+def _method_kwargs(method: str, n_clusters: int | None, threshold: float | None) -> dict:
+    if method == "hac_k" and not n_clusters:
+        raise ValueError("method 'hac_k' needs n_clusters, the known number of identities")
+    kwargs = {}
+    if n_clusters and method in ("hac_k", "finch", "c1c"):
+        kwargs["n_clusters"] = int(n_clusters)
+    if method == "hac_threshold":
+        kwargs["threshold"] = DEFAULT_HAC_THRESHOLD if threshold is None else float(threshold)
+    return kwargs
+
+
 def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                   out_field: str = fo_io.IDENTITIES_FIELD, store_dir: str | None = None,
+                  method: str = DEFAULT_METHOD, n_clusters: int | None = None,
                   threshold: float | None = None, quality: QualityRules | None = None,
-                  run_key: str = DEFAULT_RUN_KEY, progress=None) -> dict:
+                  run_key: str = DEFAULT_RUN_KEY, save_views: bool = True,
+                  progress=None) -> dict:
     """Group face tracks into identities and write ``out_field`` (``id_000``, ...).
 
-    Track embedding = mean of its faces' unit embeddings (from the face store); average-
-    linkage clustering cut at ``1 - verification threshold`` of the embedding model (SFace:
-    1 - 0.363); tracks sharing a frame never merge. Faces of tracks too short or too poor
-    (``quality``) are labelled ``unknown``. The run (config, per-track assignment) is saved
-    under ``run_key``.
+    Track faces come from the face store (``embed_faces``); tracks sharing a frame never
+    merge; faces of tracks too short or too poor (``quality``) are labelled ``unknown``.
+    The run (config, per-track assignment, counts) is saved under ``run_key``; with
+    ``save_views`` every identity also gets a saved view ``<run_key>-id_NNN``.
+
+    Args:
+        method (str): ``"parameter_free"`` (default, no K, no threshold), ``"c1c"``,
+            ``"finch"``, ``"hac_k"`` (needs ``n_clusters``) or ``"hac_threshold"``.
+        n_clusters (int, optional): Known K, for ``hac_k`` (and required-K FINCH/C1C).
+        threshold (float, optional): Cosine distance for ``hac_threshold``; defaults to
+            1 - SFace's verification threshold.
 
     Returns:
         dict: ``num_identities``, ``num_tracks``, ``num_unknown_tracks``, ``num_faces``.
     """
+    method_kwargs = _method_kwargs(method, n_clusters, threshold)
     ids, _, sizes, faces = _read(sample_collection, in_field)
     fo_io.check_output_field(sample_collection, out_field)
     rules = quality or QualityRules()
@@ -325,14 +349,17 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
             (len(rows), 128), np.float32)
         table.sharpness = np.where(missing, -1.0, store.arrays["sharpness"][rows]
                                    if len(store) else 0.0).astype(np.float32)
+    if progress is not None:
+        progress(0.5, "clustering")
     return _cluster_and_write(sample_collection, {sid: faces[sid] for sid in ids}, sizes,
-                              out_field, rules, threshold, run_key, in_field)
+                              out_field, rules, method, method_kwargs, run_key, in_field,
+                              save_views=save_views)
 
 
-def _cluster_and_write(samples, faces, sizes, out_field, rules, threshold, run_key,
-                       in_field, extra_writes=None) -> dict:
-    threshold = 1.0 - 0.363 if threshold is None else threshold
-    assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, threshold)
+def _cluster_and_write(samples, faces, sizes, out_field, rules, method, method_kwargs,
+                       run_key, in_field, extra_writes=None, save_views=True) -> dict:
+    assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, method,
+                                **method_kwargs)
     per_sample = {sid: _identity_frames(t, d, *sizes[sid], assignment[sid])
                   for sid, (t, d) in faces.items()}
     if extra_writes is not None:
@@ -345,10 +372,14 @@ def _cluster_and_write(samples, faces, sizes, out_field, rules, threshold, run_k
                    num_unknown_tracks=num_tracks - clustered,
                    num_faces=int(sum(len(t) for t, _ in faces.values())))
     fo_io.save_run(samples, run_key, dict(
-        method="threshold_hac", linkage="average", threshold=float(threshold),
-        in_field=in_field, out_field=out_field, quality=asdict(rules)), dict(
+        method=method, **method_kwargs, in_field=in_field, out_field=out_field,
+        quality=asdict(rules)), dict(
         assignments={sid: {str(t): fo_io.identity_label(c) for t, c in a.items()}
                      for sid, a in assignment.items()}, **summary))
+    fo_io.color_by_label(samples, out_field)
+    if save_views:
+        fo_io.save_identity_views(samples, out_field, run_key,
+                                  [fo_io.identity_label(c) for c in identities])
     return summary
 
 
@@ -358,7 +389,8 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                     detector_config: str | None = None, detector_checkpoint: str | None = None,
                     tracker_config: str | None = None, backbone: str = "SFace",
                     backbone_checkpoint: str | None = None, score_thr: float = 0.6,
-                    frame_stride: int = 1, threshold: float | None = None,
+                    frame_stride: int = 1, method: str = DEFAULT_METHOD,
+                    n_clusters: int | None = None, threshold: float | None = None,
                     quality: QualityRules | None = None, store_dir: str | None = None,
                     store_crops: bool = True, batch_size: int = 8, device: str = "cpu",
                     run_key: str = DEFAULT_RUN_KEY, progress=None) -> dict:
@@ -369,6 +401,7 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
     Returns:
         dict: counts of videos, shots, faces, tracks, identities and unknown tracks.
     """
+    method_kwargs = _method_kwargs(method, n_clusters, threshold)
     ids, paths = _videos(sample_collection)
     fo_io.check_output_field(sample_collection, faces_field)
     fo_io.check_output_field(sample_collection, identities_field)
@@ -387,8 +420,8 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                               progress=_sub_progress(progress, k, len(ids)))
             _finish_store(writers[sid], r)
             results[sid] = r
-        if threshold is None and embedder.threshold is not None:
-            threshold = 1.0 - embedder.threshold
+        if method == "hac_threshold" and threshold is None and embedder.threshold:
+            method_kwargs["threshold"] = 1.0 - embedder.threshold
 
         def write_faces_and_shots():
             _write_faces(sample_collection, faces_field, results)
@@ -399,6 +432,108 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
         summary = _cluster_and_write(
             sample_collection, {sid: (r.faces, r.det_ids) for sid, r in results.items()},
             {sid: (r.width, r.height) for sid, r in results.items()}, identities_field, rules,
-            threshold, run_key, faces_field, extra_writes=write_faces_and_shots)
+            method, method_kwargs, run_key, faces_field, extra_writes=write_faces_and_shots)
     return dict(summary, num_videos=len(ids),
                 num_shots=int(sum(len(r.shots) for r in results.values())))
+
+
+def _read_labels(samples, field):
+    base = f"frames.{fo_io.frame_field(field)}.detections"
+    return samples.values(["frames.frame_number", f"{base}.id", f"{base}.bounding_box",
+                           f"{base}.label", f"{base}.index"])
+
+
+def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FIELD,
+                        gt_field: str = GT_FIELD, eval_key: str = DEFAULT_EVAL_KEY,
+                        iou_thr: float = 0.5, unknown_policy: str = "own_identity",
+                        progress=None) -> dict:
+    """Score predicted identities against ground-truth face tracks, as the papers do.
+
+    Predicted faces are matched one-to-one to ground-truth faces of the same frame (IoU >=
+    ``iou_thr``). Frame level: every matched face, true label vs predicted identity.
+    Track level: every predicted track with a match, its majority true label vs its
+    identity. Tracks labelled ``unknown`` count as clusters of their own. Each predicted
+    face gets ``<eval_key>`` = ``correct`` / ``wrong`` (under the Hungarian identity map) /
+    ``unmatched``, so errors can be filtered in the App. Metrics are stored as a run.
+
+    Returns:
+        dict: ``track`` and ``frame`` metrics (WCP, NMI, BCubed, pairwise, Hungarian,
+        cluster counts), ``coverage`` and matching counts.
+    """
+    from .evaluation import (apply_unknown_policy, best_map, clustering_metrics,
+                             evaluate_tracks, match_faces, track_identities)
+
+    ids, _ = _videos(sample_collection)
+    fo_io.require_detections_field(sample_collection, pred_field)
+    fo_io.require_detections_field(sample_collection, gt_field)
+    pred, gt = _read_labels(sample_collection, pred_field), _read_labels(sample_collection,
+                                                                         gt_field)
+    faces_true, faces_pred, faces_ref = [], [], []
+    tracks_true, tracks_pred, tracks_size = [], [], []
+    counts = dict(pred_faces=0, gt_faces=0, matched_faces=0, unmatched_tracks=0)
+    for k, sid in enumerate(ids):
+        p, g = _flatten(pred, k), _flatten(gt, k)
+        counts["pred_faces"] += len(p["frames"])
+        counts["gt_faces"] += len(g["frames"])
+        match = match_faces(p["frames"], p["boxes"], g["frames"], g["boxes"], iou_thr)
+        keys = [_cluster_key(sid, lab, idx) for lab, idx in zip(p["labels"], p["index"])]
+        truth = [g["labels"][j] if j >= 0 else None for j in match]
+        for i in np.flatnonzero(match >= 0):
+            faces_true.append(truth[i])
+            faces_pred.append(keys[i])
+            faces_ref.append((k, p["frame_pos"][i], p["det_pos"][i]))
+        tracks = [f"{sid}:{idx}" if idx is not None else f"{sid}:face{i}"
+                  for i, idx in enumerate(p["index"])]
+        key_of = dict(zip(tracks, keys))
+        for t, (label, n) in track_identities(tracks, truth).items():
+            if label is None:
+                counts["unmatched_tracks"] += 1
+                continue
+            tracks_true.append(label)
+            tracks_pred.append(key_of[t])
+            tracks_size.append(n)
+    counts["matched_faces"] = len(faces_true)
+    if not faces_true:
+        raise ValueError(f"no predicted face in '{pred_field}' overlaps a ground-truth face in "
+                         f"'{gt_field}' with IoU >= {iou_thr}: check the fields and videos")
+    report = evaluate_tracks(tracks_true, tracks_pred, None, unknown_policy)
+    t, p_, _ = apply_unknown_policy(faces_true, faces_pred, None, unknown_policy)
+    report["frame"] = clustering_metrics(t, p_)
+    report.update(counts)
+    # per-face verdicts under the frame-level Hungarian map of identities to people
+    mapping = best_map(faces_true, faces_pred)
+    verdict = {ref: ("correct" if mapping.get(str(pk)) == str(tl) else "wrong")
+               for ref, tl, pk in zip(faces_ref, faces_true, faces_pred)}
+    view = sample_collection.select(ids, ordered=True)
+    det_ids = view.values(f"frames.{fo_io.frame_field(pred_field)}.detections.id")
+    view.set_values(f"frames.{fo_io.frame_field(pred_field)}.detections.{eval_key}",
+                    [[[verdict.get((k, fi, di), "unmatched") for di, _ in enumerate(fr or [])]
+                      for fi, fr in enumerate(vid)] for k, vid in enumerate(det_ids)],
+                    dynamic=True)
+    fo_io.save_run(sample_collection, eval_key, dict(
+        method="identity_evaluation", pred_field=pred_field, gt_field=gt_field,
+        iou_thr=float(iou_thr), unknown_policy=unknown_policy), report)
+    if progress is not None:
+        progress(1.0, "evaluated")
+    return report
+
+
+def _cluster_key(sid, label, index) -> str:
+    if label is None or str(label) == fo_io.UNKNOWN:
+        return f"\0unclustered:{sid}:{index}"  # an unclustered track is its own cluster
+    return str(label)
+
+
+def _flatten(values, k) -> dict:
+    numbers, det_ids, boxes, labels, index = (v[k] for v in values)
+    out = dict(frames=[], boxes=[], labels=[], index=[], frame_pos=[], det_pos=[])
+    for fi, (fn, fb, fl, fx) in enumerate(zip(numbers, boxes, labels, index)):
+        for di, (b, lab, idx) in enumerate(zip(fb or [], fl or [], fx or [])):
+            out["frames"].append(fn)
+            out["boxes"].append(b)
+            out["labels"].append(lab)
+            out["index"].append(idx)
+            out["frame_pos"].append(fi)
+            out["det_pos"].append(di)
+    out["boxes"] = np.asarray(out["boxes"], np.float64).reshape(-1, 4)
+    return out

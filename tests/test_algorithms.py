@@ -5,12 +5,12 @@ import cv2
 import numpy as np
 import pytest
 
+from fiftyone_plugin.clustering.common import track_means
 from fiftyone_plugin.clustering.hac import threshold_hac
 from fiftyone_plugin.embedding.align import (ARCFACE_TEMPLATE, align_faces, landmarks_from_boxes,
                                              sharpness, similarity_transform)
 from fiftyone_plugin.shots import ShotDetector, shots_from_cuts
-from fiftyone_plugin.tracking.tracks import (FaceTable, QualityRules, cooccurring_pairs,
-                                             track_means)
+from fiftyone_plugin.tracking.tracks import FaceTable, QualityRules, cooccurring_pairs
 from fiftyone_plugin.video import VideoError, iter_frames, probe
 
 from .conftest import write_video
@@ -81,10 +81,8 @@ def test_cooccurring_pairs():
 
 
 def test_track_means_are_unit_and_averaged():
-    emb = np.array([[1, 0], [0, 1], [1, 0]], np.float32)
-    ids, m = track_means(emb, {5: np.array([0, 1]), 2: np.array([2])})
-    assert ids == [2, 5]
-    np.testing.assert_allclose(m, [[1, 0], [math.sqrt(0.5), math.sqrt(0.5)]], atol=1e-6)
+    m = track_means([np.array([[1, 0], [0, 1]], np.float32), np.array([[2, 0]], np.float32)])
+    np.testing.assert_allclose(m, [[math.sqrt(0.5), math.sqrt(0.5)], [1, 0]], atol=1e-6)
 
 
 def test_quality_rules_mark_short_tiny_and_untracked_faces():

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from fiftyone_plugin.clustering import cluster
-from fiftyone_plugin.clustering.common import (CannotLink, ConstrainedUnion, relabel,
-                                               top_k_similar)
+from fiftyone_plugin.clustering.common import (CannotLink, ConstrainedUnion, impostor_bound,
+                                               relabel, top_k_similar)
 from fiftyone_plugin.clustering.finch import choose_partition, finch, finch_hierarchy
 from fiftyone_plugin.clustering.parameter_free import CosineDistance, parameter_free
 
@@ -119,8 +119,43 @@ def test_choose_partition_rules():
     h = finch_hierarchy(x)
     assert choose_partition(x, h, "first") == 0
     assert choose_partition(x, h, "last") == len(h.partitions) - 1
+    sqrt = choose_partition(x, h, "sqrt")
+    assert h.num_clusters[sqrt] <= np.sqrt(len(x)) < h.num_clusters[sqrt - 1]
     with pytest.raises(ValueError, match="unknown partition rule"):
         choose_partition(x, h, "best")
+
+
+def test_impostor_bound_is_the_gaussian_tail_at_one_expected_pair():
+    from scipy.stats import norm
+
+    # distances whose bulk is N(0.9, 0.05), plus a few small same-person distances that
+    # the robust fit must ignore
+    bulk = norm.ppf(np.linspace(0.0005, 0.9995, 2000), loc=0.9, scale=0.05)
+    d = np.concatenate([bulk, np.full(20, 0.2)])
+    bound = impostor_bound(d, num_pairs=10_000)
+    assert bound == pytest.approx(0.9 - norm.isf(1e-4) * 0.05, abs=0.01)
+    assert impostor_bound(d, num_pairs=10**8) < bound  # more pairs: a stricter bound
+    assert impostor_bound(d[:50], num_pairs=50) is None  # too few pairs to fit
+
+
+def test_parameter_free_floor_merges_what_within_track_spread_cannot():
+    # 40 people x 3 single-face tracks: no within-track distances at all; the paper's rule
+    # alone merges nothing, the impostor floor recovers the people
+    faces, y = _blobs(seed=4, people=40, tracks=3, faces=1, spread=0.08, dim=64)
+    assert len(set(parameter_free(faces, floor=None).tolist())) == len(faces)
+    labels = parameter_free(faces)
+    assert len(set(labels.tolist())) == 40
+    assert all(len(set(y[labels == c].tolist())) == 1 for c in np.unique(labels))
+
+
+def test_finch_auto_keeps_people_seen_once_alone():
+    # FINCH links every track to its first neighbour, so singletons get absorbed; the
+    # automatic cut at the impostor bound leaves them alone
+    faces, y = _blobs(seed=5, people=30, tracks=4, spread=0.08, dim=64)
+    single, _ = _blobs(seed=6, people=10, tracks=1, spread=0.0, dim=64)
+    labels = finch(faces + single)
+    assert len(set(labels.tolist())) == 40
+    assert len(set(finch(faces + single, partition="first").tolist())) < 40
 
 
 @pytest.mark.parametrize("method,kwargs", [

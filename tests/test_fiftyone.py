@@ -131,3 +131,66 @@ def test_unknown_field_is_a_clear_error(dataset, two_shot_video):
     with pytest.raises(ValueError, match="unknown frame field"):
         stages.cluster_faces(dataset, in_field="nope")
     assert _snapshot(dataset) == before
+
+
+def _ground_truth_from_layout(ds):
+    """Label the detected faces of ``two_shot_video`` by where the people stand: Obama alone
+    in shot 1 (frames 1-12), Biden left and Obama (another photo) right in shot 2."""
+    per_frame = {}
+    numbers, faces = ds.values(["frames.frame_number", "frames.faces"])
+    for fn, f in zip(numbers[0], faces[0]):
+        if f is None:
+            continue
+        out = []
+        for d in f.detections:
+            left = d.bounding_box[0] + d.bounding_box[2] / 2 < 0.5
+            name, track = ("biden", 1) if fn > 12 and left else ("obama", 0 if fn <= 12 else 2)
+            out.append(fo.Detection(label=name, bounding_box=d.bounding_box, index=track))
+        per_frame[fn] = fo.Detections(detections=out)
+    ds.set_values("frames.gt_faces", {ds.first().id: per_frame}, key_field="id")
+
+
+def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_video):
+    _video_dataset(dataset, two_shot_video)
+    for op in ("detect_faces", "track_faces", "embed_faces"):
+        foo.execute_operator(f"{URI}/{op}", ctx=dict(dataset=dataset, params={}))
+    _ground_truth_from_layout(dataset)
+    runs = {"hac_threshold": dict(method="hac_threshold"),
+            "hac_k3": dict(method="hac_k", n_clusters=3)}
+    for key, params in runs.items():
+        foo.execute_operator(f"{URI}/cluster_faces", ctx=dict(dataset=dataset, params=dict(
+            params, out_field=f"frames.{key}", run_key=key)))
+        foo.execute_operator(f"{URI}/evaluate_identities", ctx=dict(dataset=dataset, params=dict(
+            pred_field=f"frames.{key}", eval_key=f"eval_{key}")))
+    assert {"hac_threshold", "hac_k3", "eval_hac_threshold", "eval_hac_k3"} <= set(
+        dataset.list_runs())
+    good = dataset.load_run_results("eval_hac_threshold")
+    assert good.track["num_true"] == 2 and good.track["num_predicted"] == 2
+    assert good.track["nmi"] == 1.0 and good.frame["bcubed_f"] == 1.0 and good.coverage == 1.0
+    split = dataset.load_run_results("eval_hac_k3")
+    assert split.track["num_predicted"] == 3 and split.track["wcp"] == 1.0
+    assert split.track["nmi"] < 1.0 and split.frame["cluster_count_diff"] == 1
+    verdicts = dataset.distinct("frames.hac_k3.detections.eval_hac_k3")
+    assert verdicts == ["correct", "wrong"]  # the split-off Obama track is "wrong"
+    assert dataset.get_run_info("hac_k3").config.method == "hac_k"
+    # one saved view per identity, and identities coloured by label in the App
+    assert sorted(v for v in dataset.list_saved_views() if v.startswith("hac_k3-")) == [
+        "hac_k3-id_000", "hac_k3-id_001", "hac_k3-id_002"]
+    view = dataset.load_saved_view("hac_k3-id_000")
+    assert view.distinct("frames.hac_k3.detections.label") == ["id_000"]
+    paths = [f["path"] for f in dataset.app_config.color_scheme.fields]
+    assert "frames.hac_k3" in paths and "frames.hac_threshold" in paths
+
+
+def test_evaluate_needs_overlapping_ground_truth(dataset, two_shot_video):
+    _video_dataset(dataset, two_shot_video)
+    stages.detect_faces(dataset)
+    dataset.set_values("frames.gt_faces", {dataset.first().id: {1: fo.Detections(detections=[
+        fo.Detection(label="x", bounding_box=[0.9, 0.9, 0.05, 0.05], index=0)])}},
+        key_field="id")
+    before = _snapshot(dataset)
+    with pytest.raises(ValueError, match="overlaps a ground-truth face"):
+        stages.evaluate_identities(dataset, pred_field="frames.faces")
+    assert _snapshot(dataset) == before
+    with pytest.raises(ValueError, match="needs n_clusters"):
+        stages.cluster_faces(dataset, method="hac_k")

@@ -28,12 +28,19 @@ DEFAULT_METHOD = "parameter_free"
 DEFAULT_HAC_THRESHOLD = 1.0 - 0.363
 
 
-def _finch(faces, cannot_link=None, n_clusters=None, partition="auto"):
-    return finch(faces, None, n_clusters=n_clusters, partition=partition)
+def _parameter_free(faces, cannot_link=None, fallback=DEFAULT_HAC_THRESHOLD, **kwargs):
+    return parameter_free(faces, cannot_link, fallback=fallback, **kwargs)
 
 
-def _c1c(faces, cannot_link=None, n_clusters=None, partition="auto"):
-    return finch(faces, cannot_link, n_clusters=n_clusters, partition=partition)
+def _finch(faces, cannot_link=None, n_clusters=None, partition="auto",
+           fallback=DEFAULT_HAC_THRESHOLD):
+    return finch(faces, None, n_clusters=n_clusters, partition=partition, fallback=fallback)
+
+
+def _c1c(faces, cannot_link=None, n_clusters=None, partition="auto",
+         fallback=DEFAULT_HAC_THRESHOLD):
+    return finch(faces, cannot_link, n_clusters=n_clusters, partition=partition,
+                 fallback=fallback)
 
 
 def _hac_k(faces, cannot_link=None, n_clusters=None):
@@ -50,7 +57,7 @@ def _hac_threshold(faces, cannot_link=None, threshold=DEFAULT_HAC_THRESHOLD,
 
 
 METHODS = {
-    "parameter_free": parameter_free,
+    "parameter_free": _parameter_free,
     "c1c": _c1c,
     "finch": _finch,
     "hac_k": _hac_k,

@@ -150,3 +150,44 @@ class ConstrainedUnion:
 
     def labels(self) -> np.ndarray:
         return relabel(np.array([self.find(i) for i in range(len(self.parent))]))
+
+
+# below this many item pairs the bulk of the distances is too small a sample to trust
+MIN_PAIRS_FOR_BOUND = 100
+
+
+def impostor_bound(distances: np.ndarray, num_pairs: int) -> float | None:
+    """The distance below which fewer than one pair of *different* people is expected.
+
+    Nearly all pairs of tracks show different people, so the bulk of the pairwise
+    distances is the impostor distribution. It is fitted robustly (median and scaled
+    median absolute deviation, untouched by the few same-person pairs) as a Gaussian, and
+    the bound is its lower tail at probability ``1 / num_pairs``: over all pairs, one
+    false link is expected. No parameter; the bound tightens as the collection grows.
+
+    Args:
+        distances (np.ndarray): Distances of (a random sample of) item pairs.
+        num_pairs (int): The number of item pairs in the whole collection.
+
+    Returns:
+        float | None: The bound, or None when there are too few pairs to estimate it.
+    """
+    from scipy.stats import norm
+
+    distances = np.asarray(distances, np.float64)
+    if num_pairs < MIN_PAIRS_FOR_BOUND or len(distances) < MIN_PAIRS_FOR_BOUND:
+        return None
+    centre = float(np.median(distances))
+    spread = 1.4826 * float(np.median(np.abs(distances - centre)))
+    return centre - float(norm.isf(1.0 / num_pairs)) * max(spread, 1e-6)
+
+
+def sample_pairs(n: int, max_pairs: int = 200_000, seed: int = 0
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs ``a < b`` of ``n`` items, or ``max_pairs`` random distinct ones."""
+    if n * (n - 1) // 2 <= max_pairs:
+        return np.triu_indices(n, 1)
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(n, size=max_pairs), rng.integers(n, size=max_pairs)
+    keep = a != b
+    return np.minimum(a, b)[keep], np.maximum(a, b)[keep]

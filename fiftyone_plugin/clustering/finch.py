@@ -4,9 +4,13 @@ C1C-style constrained form (Kalogeiton and Zisserman, BMVC 2020).
 Every item links to its first (nearest, cosine) neighbour; the connected components of
 those links are the first partition. Each cluster is then replaced by the mean of its
 members and the step repeats, giving a hierarchy of ever coarser partitions. No parameter
-is needed to build it. Because the paper does not say which partition to return, the
-``partition="auto"`` rule is this project's choice, justified with numbers in
-BENCHMARKS.md (see :func:`choose_partition`).
+is needed to build it. The paper does not say which partition to return, and every item
+must link to something, so a person seen once is always merged into someone else. The
+``partition="auto"`` rule is this project's choice (measured in BENCHMARKS.md): links longer
+than the collection's impostor bound (:func:`~.common.impostor_bound`, the distance below
+which fewer than one pair of different people is expected) are cut at every level, and the
+coarsest partition of that hierarchy is returned. ``"first"``, ``"sqrt"`` and ``"last"``
+pick from the uncut hierarchy.
 
 Constrained form: an item whose nearest neighbour is cannot-linked (a track sharing a frame)
 links to its nearest allowed neighbour instead, and links are joined shortest first, never
@@ -14,11 +18,12 @@ merging two clusters that hold a cannot-linked pair (must-links are the tracks t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .common import CannotLink, ConstrainedUnion, relabel, top_k_similar, track_means, unit
+from .common import (CannotLink, ConstrainedUnion, impostor_bound, relabel, sample_pairs,
+                     top_k_similar, track_means, unit)
 
 PARTITION_RULES = ("auto", "first", "sqrt", "last")
 
@@ -28,16 +33,10 @@ class FinchResult:
     """The hierarchy: ``partitions[p]`` labels every item; coarser as ``p`` grows."""
 
     partitions: list[np.ndarray]
-    chosen: int = 0
-    first_link_distances: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def num_clusters(self) -> list[int]:
         return [int(p.max()) + 1 if len(p) else 0 for p in self.partitions]
-
-    @property
-    def labels(self) -> np.ndarray:
-        return self.partitions[self.chosen]
 
 
 def _means(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -63,15 +62,19 @@ def _first_links(x: np.ndarray, cannot: CannotLink | None, search: int
     return r, idx[r, first[r]], 1.0 - sim[r, first[r]]
 
 
-def _link_step(x: np.ndarray, cannot: CannotLink | None, search: int
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _link_step(x: np.ndarray, cannot: CannotLink | None, search: int,
+               max_distance: float | None = None) -> np.ndarray:
     rows, nbrs, dist = _first_links(x, cannot, search)
+    if max_distance is not None:
+        keep = dist <= max_distance
+        rows, nbrs, dist = rows[keep], nbrs[keep], dist[keep]
     union = ConstrainedUnion(len(x), cannot)
     union.union_edges(rows, nbrs, np.argsort(dist, kind="stable"))
-    return union.labels(), dist
+    return union.labels()
 
 
-def finch_hierarchy(x: np.ndarray, cannot_link=None, search: int = 16) -> FinchResult:
+def finch_hierarchy(x: np.ndarray, cannot_link=None, search: int = 16,
+                    max_distance: float | None = None) -> FinchResult:
     """All FINCH partitions of the rows of ``x`` (compared by cosine).
 
     Args:
@@ -79,6 +82,8 @@ def finch_hierarchy(x: np.ndarray, cannot_link=None, search: int = 16) -> FinchR
         cannot_link (optional): Item pairs that must stay apart (constrained form).
         search (int): With constraints, neighbours searched for an allowed one.
             Defaults to 16.
+        max_distance (float, optional): Cut first-neighbour links longer than this cosine
+            distance at every level. Defaults to None (plain FINCH).
 
     Returns:
         FinchResult: Partitions from finest to coarsest.
@@ -88,53 +93,47 @@ def finch_hierarchy(x: np.ndarray, cannot_link=None, search: int = 16) -> FinchR
     if n <= 1:
         return FinchResult([np.zeros(n, np.int64)])
     cannot = CannotLink(cannot_link, n) if cannot_link is not None else None
-    labels, first_dist = _link_step(x, cannot, search)
+    labels = _link_step(x, cannot, search, max_distance)
     partitions = [labels]
     while labels.max() > 0:
         means = _means(x, labels)
         c = cannot.between_groups(labels) if cannot is not None else None
-        step, _ = _link_step(means, c, search)
+        step = _link_step(means, c, search, max_distance)
         if step.max() == labels.max():  # nothing merged any more
             break
         labels = step[labels]
         partitions.append(labels)
-    return FinchResult(partitions, first_link_distances=first_dist)
+    return FinchResult(partitions)
 
 
-def choose_partition(x: np.ndarray, result: FinchResult, rule: str = "auto") -> int:
-    """Which partition of the hierarchy to return.
+def choose_partition(x: np.ndarray, result: FinchResult, rule: str = "first") -> int:
+    """Which partition of an uncut hierarchy to return.
 
     Args:
         x (np.ndarray): The clustered vectors.
         result (FinchResult): The hierarchy.
         rule (str): ``"first"`` (the finest, purest), ``"sqrt"`` (the first with at most
-            sqrt(N) clusters), ``"last"`` (the coarsest), or ``"auto"``: the coarsest
-            partition whose every cluster stays as tight as the first links were, i.e. whose
-            largest member-to-mean cosine distance is at most the largest first-neighbour
-            distance of partition 0. Defaults to ``"auto"``.
+            sqrt(N) clusters) or ``"last"`` (the coarsest). Defaults to ``"first"``.
 
     Returns:
         int: Partition index.
     """
-    if rule not in PARTITION_RULES:
-        raise ValueError(f"unknown partition rule {rule!r}; choose from {PARTITION_RULES}")
+    if rule not in PARTITION_RULES or rule == "auto":
+        raise ValueError(f"unknown partition rule {rule!r}; choose from {PARTITION_RULES[1:]}")
     counts = result.num_clusters
-    if rule == "first" or len(counts) == 1:
+    if rule == "first":
         return 0
     if rule == "last":
         return len(counts) - 1
-    if rule == "sqrt":
-        limit = np.sqrt(len(x))
-        return next((p for p, c in enumerate(counts) if c <= limit), len(counts) - 1)
-    x = unit(x)
-    bound = float(np.max(result.first_link_distances, initial=0.0))
-    chosen = 0
-    for p, labels in enumerate(result.partitions[1:], start=1):
-        spread = 1.0 - np.einsum("ij,ij->i", x, _means(x, labels)[labels])
-        if spread.max() > bound:
-            break
-        chosen = p
-    return chosen
+    limit = np.sqrt(len(x))
+    return next((p for p, c in enumerate(counts) if c <= limit), len(counts) - 1)
+
+
+def link_bound(x: np.ndarray, max_pairs: int = 200_000, seed: int = 0) -> float | None:
+    """Impostor bound of the cosine distances between the rows of unit ``x``."""
+    n = len(x)
+    a, b = sample_pairs(n, max_pairs, seed)
+    return impostor_bound(1.0 - np.einsum("ij,ij->i", x[a], x[b]), n * (n - 1) // 2)
 
 
 def merge_to_k(x: np.ndarray, labels: np.ndarray, k: int,
@@ -175,7 +174,8 @@ def merge_to_k(x: np.ndarray, labels: np.ndarray, k: int,
 
 
 def finch(faces: list[np.ndarray], cannot_link=None, n_clusters: int | None = None,
-          partition: str = "auto", search: int = 16) -> np.ndarray:
+          partition: str = "auto", fallback: float | None = None,
+          search: int = 16) -> np.ndarray:
     """FINCH on track means; with ``cannot_link`` this is the C1C-style constrained form.
 
     Args:
@@ -184,7 +184,10 @@ def finch(faces: list[np.ndarray], cannot_link=None, n_clusters: int | None = No
         n_clusters (int, optional): Required K: start from the coarsest partition with at
             least K clusters (or from single tracks) and merge the closest pair of cluster
             means until K remain. Defaults to None (choose a partition by ``partition``).
-        partition (str): Rule of :func:`choose_partition`. Defaults to ``"auto"``.
+        partition (str): ``"auto"`` (the hierarchy cut at the impostor bound, see the
+            module doc) or a rule of :func:`choose_partition`. Defaults to ``"auto"``.
+        fallback (float, optional): Link cut for ``"auto"`` when the bound cannot be
+            estimated (fewer than 100 track pairs); without it, the first partition.
         search (int): Neighbours searched for an allowed one. Defaults to 16.
 
     Returns:
@@ -197,6 +200,12 @@ def finch(faces: list[np.ndarray], cannot_link=None, n_clusters: int | None = No
     if n <= 1:
         return np.zeros(n, np.int64)
     x = track_means(faces)
+    if n_clusters is None and partition == "auto":
+        bound = link_bound(x)
+        bound = fallback if bound is None else bound
+        if bound is None:
+            return finch_hierarchy(x, cannot_link, search).partitions[0]
+        return finch_hierarchy(x, cannot_link, search, bound).partitions[-1]
     result = finch_hierarchy(x, cannot_link, search)
     if n_clusters is None:
         return result.partitions[choose_partition(x, result, partition)]

@@ -15,8 +15,16 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
 - *Merged cluster*: its faces are the union of its members' faces; its threshold is the
   largest member threshold (``merged_threshold="max"``) or recomputed as the mean pairwise
   distance over the union (``"recompute"``).
-- *Tracks with one face* have no within-track distances: their threshold is 0, so they join
-  only through a neighbour's threshold.
+- *Floor* (``floor="impostor"``, our addition): a track's within-track spread understates how
+  different one person's faces can look across shots (a static shot, a still photo, a short
+  track, or raw embeddings not yet adapted to the video). Each threshold is therefore at
+  least the *impostor bound* of the collection (:func:`~.common.impostor_bound`): the
+  distance below which fewer than one pair of different people is expected, fitted on the
+  bulk of the pairwise distances. It needs no parameter; ``floor=None`` gives the paper's
+  rule alone, a number gives a fixed floor. Below 100 track pairs the bound cannot be
+  estimated and ``fallback`` (the embedding model's verification distance) is used.
+- *Tracks with one face* have no within-track distances: their own threshold is 0 (the
+  floor still applies).
 - *Candidates*: exact over all pairs up to ``exact_up_to`` groups; above that, the
   ``candidates`` nearest groups by mean vector (a blocked top-k, no N x N matrix).
 """
@@ -26,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import CannotLink, ConstrainedUnion, relabel, top_k_similar, unit
+from .common import (CannotLink, ConstrainedUnion, impostor_bound, relabel, sample_pairs,
+                     top_k_similar, unit)
 
 
 @dataclass
@@ -98,8 +107,17 @@ def sample_faces(faces: np.ndarray, max_faces: int) -> np.ndarray:
     return faces[np.linspace(0, len(faces) - 1, max_faces).round().astype(int)]
 
 
+def impostor_floor(distance: GroupDistance, groups, n: int, fallback: float | None = None,
+                   max_pairs: int = 200_000, seed: int = 0) -> float | None:
+    """:func:`~.common.impostor_bound` of ``n`` groups under ``distance`` (sampled pairs)."""
+    a, b = sample_pairs(n, max_pairs, seed)
+    bound = impostor_bound(distance.between(groups, a, b), n * (n - 1) // 2)
+    return fallback if bound is None else bound
+
+
 def parameter_free(faces: list[np.ndarray], cannot_link=None,
                    distance: GroupDistance | None = None, max_faces: int = 8,
+                   floor: str | float | None = "impostor", fallback: float | None = None,
                    merged_threshold: str = "max", exact_up_to: int = 4096,
                    candidates: int = 32, max_rounds: int = 100) -> np.ndarray:
     """Cluster tracks with per-track adaptive thresholds (no K, no global threshold).
@@ -109,6 +127,10 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         cannot_link (optional): Track pairs that must stay apart (shared frames).
         distance (GroupDistance, optional): Defaults to :class:`CosineDistance`.
         max_faces (int): Faces sampled per track. Defaults to 8.
+        floor (str | float | None): ``"impostor"`` (estimated, default), a fixed distance,
+            or None for the paper's within-track thresholds alone (see module doc).
+        fallback (float, optional): Floor when the impostor bound cannot be estimated
+            (fewer than 100 track pairs), e.g. the embedding's verification distance.
         merged_threshold (str): ``"max"`` or ``"recompute"`` (see module doc).
             Defaults to ``"max"``.
         exact_up_to (int): Compare all pairs up to this many groups. Defaults to 4096.
@@ -127,6 +149,10 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
     distance = distance or CosineDistance()
     groups = distance.init([sample_faces(np.asarray(f), max_faces) for f in faces])
     tau = np.nan_to_num(distance.within(groups), nan=0.0)
+    if floor == "impostor":
+        floor = impostor_floor(distance, groups, n, fallback)
+    if floor is not None:
+        tau = np.maximum(tau, float(floor))
     constraints = CannotLink(cannot_link, n)
     labels = np.arange(n)
     for _ in range(max_rounds):
@@ -158,5 +184,7 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         groups = distance.merge(groups, merge)
         if merged_threshold == "recompute":
             new_tau = np.nan_to_num(distance.within(groups), nan=0.0)
+            if floor is not None:
+                new_tau = np.maximum(new_tau, float(floor))
         tau, labels = new_tau, merge[labels]
     return relabel(labels)

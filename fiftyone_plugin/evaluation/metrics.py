@@ -95,3 +95,13 @@ def clustering_metrics(y_true, y_pred, weights=None) -> dict[str, float]:
                 pairwise_f=pf, hungarian_accuracy=hungarian_accuracy(table),
                 num_predicted=kp, num_true=kt, cluster_count_diff=abs(kp - kt),
                 cluster_count_ratio=kp / kt, num_items=len(np.asarray(y_true)))
+
+
+def best_map(y_true, y_pred) -> dict:
+    """The one-to-one cluster -> identity map that Hungarian accuracy uses."""
+    t_names, t = np.unique(np.asarray(y_true, dtype=object).astype(str), return_inverse=True)
+    p_names, p = np.unique(np.asarray(y_pred, dtype=object).astype(str), return_inverse=True)
+    table = np.zeros((len(p_names), len(t_names)))
+    np.add.at(table, (p.reshape(-1), t.reshape(-1)), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return {p_names[r]: t_names[c] for r, c in zip(rows, cols) if table[r, c] > 0}

@@ -5,7 +5,18 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from .. import fo_io, stages
+from ..clustering import DEFAULT_METHOD
+from ..evaluation import UNKNOWN_POLICIES
 from .common import field_input, heavy_config, none_if_empty, run_with_progress, sdk_call
+
+
+CLUSTERING_CHOICES = (
+    ("parameter_free", "Parameter-free (VideoClusterNet thresholds; no K, no threshold)"),
+    ("c1c", "C1C: FINCH with cannot-links (no K)"),
+    ("finch", "FINCH (no K, or a required K)"),
+    ("hac_k", "HAC Ward with known K"),
+    ("hac_threshold", "HAC average linkage with a distance threshold"),
+)
 
 
 class _StageOperator(foo.Operator):
@@ -95,6 +106,25 @@ class EmbedFaces(_StageOperator):
     FIELDS = (("in_field", fo_io.FACES_FIELD, "Faces field", "frame field with faces"),)
 
 
+def _method_inputs(inputs: types.Object) -> None:
+    choices = types.Dropdown(label="Clustering method")
+    for name, label in CLUSTERING_CHOICES:
+        choices.add_choice(name, label=label)
+    inputs.enum("method", choices.values(), default=DEFAULT_METHOD, view=choices,
+                label="Clustering method")
+    inputs.int("n_clusters", label="Number of identities (K)",
+               description="only for known-K methods (HAC Ward; optional for FINCH / C1C)")
+    inputs.float("threshold", label="Distance threshold",
+                 description="only for fixed-threshold HAC (empty: 1 - SFace's 0.363)")
+
+
+def _method_kwargs(ctx) -> dict:
+    n_clusters, threshold = ctx.params.get("n_clusters"), ctx.params.get("threshold")
+    return dict(method=ctx.params.get("method") or DEFAULT_METHOD,
+                n_clusters=int(n_clusters) if n_clusters else None,
+                threshold=float(threshold) if threshold not in (None, "") else None)
+
+
 class ClusterFaces(_StageOperator):
     NAME, LABEL = "cluster_faces", "Cluster face tracks"
     DESCRIPTION = "Group face tracks into identities (id_000, ...) without choosing K"
@@ -109,6 +139,41 @@ class ClusterFaces(_StageOperator):
         cfg.default_choice_to_delegated = False  # seconds on stored embeddings
         return cfg
 
+    def extra_inputs(self, inputs):
+        _method_inputs(inputs)
+        inputs.bool("save_views", default=True, label="Save a view per identity")
+
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx), **_method_kwargs(ctx),
+                    save_views=bool(ctx.params.get("save_views", True)))
+
+
+class EvaluateIdentities(_StageOperator):
+    NAME, LABEL = "evaluate_identities", "Evaluate face identities"
+    DESCRIPTION = ("Score identities against ground-truth face tracks: WCP, NMI, BCubed F, "
+                   "pairwise F, Hungarian accuracy, cluster counts")
+    FUNCTION = staticmethod(stages.evaluate_identities)
+    FIELDS = (("pred_field", fo_io.IDENTITIES_FIELD, "Identities field", "predicted identities"),
+              ("gt_field", stages.GT_FIELD, "Ground-truth field", "true faces with labels"),
+              ("eval_key", stages.DEFAULT_EVAL_KEY, "Evaluation key", "name of the stored run"))
+
+    @property
+    def config(self):
+        cfg = super().config
+        cfg.default_choice_to_delegated = False
+        return cfg
+
+    def extra_inputs(self, inputs):
+        inputs.float("iou_thr", default=0.5, label="IoU to match a face")
+        policy = types.Dropdown(label="Unknown ground-truth people")
+        for name in UNKNOWN_POLICIES:
+            policy.add_choice(name, label=name)
+        inputs.enum("unknown_policy", policy.values(), default="own_identity", view=policy)
+
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx), iou_thr=float(ctx.params.get("iou_thr", 0.5)),
+                    unknown_policy=ctx.params.get("unknown_policy") or "own_identity")
+
 
 class FindIdentities(_DetectorStage):
     NAME, LABEL = "find_identities", "Find face identities"
@@ -120,5 +185,13 @@ class FindIdentities(_DetectorStage):
               ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field to write"),
               ("run_key", stages.DEFAULT_RUN_KEY, "Run key", "name of the stored run"))
 
+    def extra_inputs(self, inputs):
+        super().extra_inputs(inputs)
+        _method_inputs(inputs)
 
-OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, ClusterFaces, FindIdentities)
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx), **_method_kwargs(ctx))
+
+
+OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, ClusterFaces, EvaluateIdentities,
+             FindIdentities)

@@ -102,14 +102,3 @@ def cooccurring_pairs(frames: np.ndarray, tracks: np.ndarray) -> set[tuple[int, 
             for j in range(i + 1, len(ids)):
                 pairs.add((int(ids[i]), int(ids[j])))
     return pairs
-
-
-def track_means(embeddings: np.ndarray, tracks: dict[int, np.ndarray]
-                ) -> tuple[list[int], np.ndarray]:
-    """Track embedding = re-normalised mean of its L2-normalised face embeddings."""
-    ids = sorted(tracks)
-    if not ids:
-        return [], np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), np.float32)
-    means = np.stack([embeddings[tracks[t]].mean(0) for t in ids])
-    means /= np.linalg.norm(means, axis=1, keepdims=True).clip(1e-12)
-    return ids, means.astype(np.float32)
