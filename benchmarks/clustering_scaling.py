@@ -4,7 +4,7 @@
         [--json OUT]
 
 Synthetic tracks (no data needed): identity prototypes on the 128-D unit sphere, a per-track
-offset (same-person cosine ~0.7, like SFace across shots), 4 faces per track; one identity
+offset (same-person track distance ~0.3, like SFace across shots), 4 faces per track; one identity
 per 10 tracks. Every (method, size) runs in a fresh subprocess, so its peak RSS
 (``ru_maxrss``) is its own; the time is the median over ``--repeats`` runs of the clustering
 call alone. Peers: scikit-learn ``AgglomerativeClustering`` (Ward with the true K; average
@@ -14,15 +14,17 @@ partition). A method whose N x N matrix would not fit in RAM is reported as skip
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+
+from benchmarks.report import write_json
 
 METHODS = ("ours_parameter_free", "ours_c1c", "ours_finch", "sklearn_ward_k",
            "sklearn_average_threshold", "finch_clust")
@@ -36,8 +38,8 @@ def make_tracks(n: int, seed: int = 0):
     protos = rng.normal(size=(ids, DIM)).astype(np.float32)
     protos /= np.linalg.norm(protos, axis=1, keepdims=True)
     labels = rng.integers(ids, size=n)
-    centre = protos[labels] + rng.normal(scale=0.09, size=(n, DIM)).astype(np.float32)
-    faces = centre[:, None] + rng.normal(scale=0.05, size=(n, FACES, DIM)).astype(np.float32)
+    centre = protos[labels] + rng.normal(scale=0.06, size=(n, DIM)).astype(np.float32)
+    faces = centre[:, None] + rng.normal(scale=0.03, size=(n, FACES, DIM)).astype(np.float32)
     faces /= np.linalg.norm(faces, axis=2, keepdims=True)
     # cannot-links: tracks of different people "sharing a frame", 1 per 4 tracks
     a = rng.integers(n, size=n // 4)
@@ -102,9 +104,7 @@ def main() -> int:
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), int(args.child[2]))))
         return 0
-    try:
-        import finch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("finch") is None:
         args.methods = [m for m in args.methods if m != "finch_clust"]
         print("finch-clust is not installed (pip install finch-clust==0.2.3): skipping it")
     rows = []
@@ -123,9 +123,7 @@ def main() -> int:
             else:
                 rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]), flush=True)
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+    write_json(args.json, rows)
     return 0
 
 

@@ -16,8 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
+
+from benchmarks.report import write_json
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lfw_dev"
 
@@ -64,41 +65,23 @@ def main() -> int:
     if not DATA.is_dir():
         print(f"skipped: {DATA} is absent (benchmark data lives only in ../shared/data)")
         return 0
-    from fiftyone_plugin.detection import FaceDetector
-    from fiftyone_plugin.embedding import FaceEmbedder, align_faces, landmarks_from_boxes
+    from benchmarks.photo_tracks import embed_photos
 
     pairs = make_pairs(DATA, args.pairs, args.seed)
     files = sorted({p for a, b, _ in pairs for p in (a, b)})
-    detector, embedder = FaceDetector(score_thr=0.5, batch_size=16), FaceEmbedder()
     t0 = time.time()
-    emb, missed = {}, 0
-    for i in range(0, len(files), 16):
-        chunk = files[i:i + 16]
-        imgs = [cv2.imread(str(f)) for f in chunk]
-        crops = []
-        for img, faces in zip(imgs, detector(imgs)):
-            h, w = img.shape[:2]
-            if len(faces.boxes):
-                c = (faces.boxes[:, :2] + faces.boxes[:, 2:]) / 2
-                k = int(np.argmin(((c - [w / 2, h / 2]) ** 2).sum(1)))
-                lm = faces.landmarks[k:k + 1]
-            else:  # deep-funneled LFW: the face is centred
-                missed += 1
-                lm = landmarks_from_boxes(np.array([[w * .3, h * .28, w * .7, h * .72]]))
-            crops.append(align_faces(img, lm))
-        for f, e in zip(chunk, embedder(np.concatenate(crops))):
-            emb[f] = e
+    stats: dict = {}
+    emb = dict(zip(files, (e[0] for e in embed_photos(files, views=1, stats=stats))))
     sims = np.array([emb[a] @ emb[b] for a, b, _ in pairs])
     same = np.array([s for _, _, s in pairs])
     mean, std = ten_fold_accuracy(sims, same, args.seed)
-    report = dict(pairs=len(pairs), same=int(same.sum()), images=len(files), missed=missed,
+    report = dict(pairs=len(pairs), same=int(same.sum()), images=len(files),
+                  missed=stats["missed"],
                   ten_fold_accuracy=round(mean, 4), ten_fold_std=round(std, 4),
                   accuracy_at_0363=round(float(((sims >= 0.363) == same).mean()), 4),
                   seconds=round(time.time() - t0, 1))
     print(json.dumps(report, indent=2))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=2))
+    write_json(args.json, report)
     return 0
 
 

@@ -89,9 +89,14 @@ def _views(img: np.ndarray, lm: np.ndarray, views: int, rng) -> np.ndarray:
     return np.stack(out[:views])
 
 
-def embed_photos(files: list[Path], views: int = 6, seed: int = 0,
-                 batch: int = 16) -> list[np.ndarray]:
-    """``(views, 128)`` SFace embeddings per photo (the face nearest the image centre)."""
+def embed_photos(files: list[Path], views: int = 6, seed: int = 0, batch: int = 16,
+                 stats: dict | None = None) -> list[np.ndarray]:
+    """``(views, 128)`` SFace embeddings per photo (the face nearest the image centre).
+
+    ``stats``, when given, receives ``missed``: photos where no face was detected (their
+    face is then taken from the image centre).
+    """
+    stats = {} if stats is None else stats
     from fiftyone_plugin.detection import FaceDetector
     from fiftyone_plugin.embedding import FaceEmbedder, landmarks_from_boxes
 
@@ -99,10 +104,11 @@ def embed_photos(files: list[Path], views: int = 6, seed: int = 0,
     cache = CACHE / f"photos_{key[:16]}.npz"
     if cache.exists():
         data = np.load(cache)
+        stats["missed"] = int(data["missed"])
         return list(data["emb"].reshape(len(files), views, -1))
     detector, embedder = FaceDetector(score_thr=0.5, batch_size=batch), FaceEmbedder()
     rng = np.random.default_rng(seed)
-    out = []
+    out, missed = [], 0
     for i in range(0, len(files), batch):
         imgs = [_read(f) for f in files[i:i + batch]]
         crops = []
@@ -113,12 +119,14 @@ def embed_photos(files: list[Path], views: int = 6, seed: int = 0,
                 k = int(np.argmin(((c - [w / 2, h / 2]) ** 2).sum(1)))
                 lm = faces.landmarks[k]
             else:  # the face is centred in these folders
+                missed += 1
                 lm = landmarks_from_boxes(np.array([[w * .3, h * .28, w * .7, h * .72]]))[0]
             crops.append(_views(img, lm.astype(np.float64), views, rng))
         emb = embedder(np.concatenate(crops))
         out += list(emb.reshape(len(imgs), views, -1))
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, emb=np.stack(out))
+    np.savez(cache, emb=np.stack(out), missed=missed)
+    stats["missed"] = missed
     return out
 
 

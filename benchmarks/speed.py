@@ -24,6 +24,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from benchmarks.report import write_json
 import torch
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -132,9 +134,7 @@ def main() -> None:
         peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
         all_runs={k: [round(x, 3) for x in v] for k, v in res.items()})
     print(json.dumps(report, indent=2))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=2))
+    write_json(args.json, report)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
     vfc weights fetch [--force]          obtain, verify and convert the face weights
     vfc demo [--dataset vfc-demo]        build the demo video and run the whole pipeline
     vfc run VIDEO... --dataset NAME      run the whole pipeline on your videos
+    vfc cluster --dataset NAME           (re)cluster stored tracks with another method
+    vfc evaluate --dataset NAME          score identities against frames.gt_faces
+    vfc import bbt-buffy|easycom ...     import ground truth of the literature's datasets
 """
 from __future__ import annotations
 
@@ -78,9 +81,78 @@ def cmd_run(args) -> int:
     summary = find_identities(ds, frame_stride=args.stride, device=args.device,
                               detector_config=args.detector_config,
                               detector_checkpoint=args.detector_checkpoint,
-                              progress=_printer("pipeline"))
+                              method=args.method, n_clusters=args.n_clusters,
+                              threshold=args.threshold, progress=_printer("pipeline"))
     print(f"done in {time.time() - t0:.1f} s: {summary}")
     print(f"open it: fiftyone app launch {ds.name}")
+    return 0
+
+
+def _method_args(p: argparse.ArgumentParser) -> None:
+    from .clustering import DEFAULT_METHOD, METHODS
+
+    p.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
+                   help="clustering method (default: parameter_free, no K, no threshold)")
+    p.add_argument("--n-clusters", type=int, default=None, help="known K (hac_k, finch, c1c)")
+    p.add_argument("--threshold", type=float, default=None, help="distance (hac_threshold)")
+
+
+def _existing(name: str):
+    import fiftyone as fo
+
+    if not fo.dataset_exists(name):
+        raise ValueError(f"no dataset named {name!r}; `fiftyone datasets list` shows them")
+    return fo.load_dataset(name)
+
+
+def cmd_cluster(args) -> int:
+    _quiet_fiftyone()
+    from .stages import cluster_faces
+
+    summary = cluster_faces(_existing(args.dataset), out_field=args.out_field,
+                            method=args.method, n_clusters=args.n_clusters,
+                            threshold=args.threshold, run_key=args.run_key)
+    print(f"{args.method}: {summary}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    _quiet_fiftyone()
+    from .stages import evaluate_identities
+
+    report = evaluate_identities(_existing(args.dataset), pred_field=args.pred_field,
+                                 gt_field=args.gt_field, eval_key=args.eval_key,
+                                 iou_thr=args.iou, unknown_policy=args.unknown_policy)
+    print(f"{'level':<6} {'WCP':>6} {'NMI':>6} {'B3 F':>6} {'pair F':>6} {'Hung.':>6} "
+          f"{'K pred/true':>12}")
+    for level in ("track", "frame"):
+        m = report[level]
+        print(f"{level:<6} {m['wcp']:6.3f} {m['nmi']:6.3f} {m['bcubed_f']:6.3f} "
+              f"{m['pairwise_f']:6.3f} {m['hungarian_accuracy']:6.3f} "
+              f"{m['num_predicted']:>5}/{m['num_true']:<6}")
+    print(f"coverage {report['coverage']:.3f}; matched faces {report['matched_faces']} of "
+          f"{report['pred_faces']} predicted, {report['gt_faces']} true; run '{args.eval_key}'")
+    return 0
+
+
+def cmd_import(args) -> int:
+    _quiet_fiftyone()
+    from . import datasets
+
+    needed = (("tracks_dir", "video_dir") if args.format == "bbt-buffy" else ("root",))
+    missing = [f"--{n.replace('_', '-')}" for n in needed if not getattr(args, n)]
+    if missing:
+        raise ValueError(f"import {args.format} needs {' and '.join(missing)}")
+    ds = _load_or_create(args.dataset, args.overwrite)
+    if args.format == "bbt-buffy":
+        summary = datasets.import_bbt_buffy(ds, args.tracks_dir, args.video_dir,
+                                            castlist_dir=args.castlist_dir,
+                                            frame_offset=args.frame_offset)
+    else:
+        summary = datasets.import_easycom(ds, args.root, sessions=args.sessions,
+                                          splits=args.splits)
+    ds.compute_metadata()
+    print(f"imported into '{ds.name}': {summary}")
     return 0
 
 
@@ -157,7 +229,35 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--dataset", required=True)
     r.add_argument("--overwrite", action="store_true", help="start the dataset afresh")
     _common(r)
+    _method_args(r)
     r.set_defaults(func=cmd_run)
+    c = sub.add_parser("cluster", help="cluster the stored tracks of a dataset")
+    c.add_argument("--dataset", required=True)
+    c.add_argument("--out-field", default="frames.identities")
+    c.add_argument("--run-key", default="face_identities")
+    _method_args(c)
+    c.set_defaults(func=cmd_cluster)
+    e = sub.add_parser("evaluate", help="score identities against ground-truth faces")
+    e.add_argument("--dataset", required=True)
+    e.add_argument("--pred-field", default="frames.identities")
+    e.add_argument("--gt-field", default="frames.gt_faces")
+    e.add_argument("--eval-key", default="identity_eval")
+    e.add_argument("--iou", type=float, default=0.5)
+    e.add_argument("--unknown-policy", default="own_identity",
+                   choices=["own_identity", "drop", "single_class"])
+    e.set_defaults(func=cmd_evaluate)
+    i = sub.add_parser("import", help="import BBT/Buffy or EasyCom ground truth")
+    i.add_argument("format", choices=["bbt-buffy", "easycom"])
+    i.add_argument("--dataset", required=True)
+    i.add_argument("--overwrite", action="store_true")
+    i.add_argument("--tracks-dir", help="bbt-buffy: folder of *.facetracks.mat")
+    i.add_argument("--video-dir", help="bbt-buffy: folder of your episode videos")
+    i.add_argument("--castlist-dir", default=None, help="bbt-buffy: folder of *.cast files")
+    i.add_argument("--frame-offset", type=int, default=0)
+    i.add_argument("--root", help="easycom: the folder holding Main/")
+    i.add_argument("--sessions", type=int, nargs="*", default=None)
+    i.add_argument("--splits", nargs="*", default=None, choices=["train", "val", "test"])
+    i.set_defaults(func=cmd_import)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -194,3 +194,56 @@ def test_evaluate_needs_overlapping_ground_truth(dataset, two_shot_video):
     assert _snapshot(dataset) == before
     with pytest.raises(ValueError, match="needs n_clusters"):
         stages.cluster_faces(dataset, method="hac_k")
+
+
+def test_import_easycom_and_bbt_onto_videos(dataset, tmp_path):
+    from fiftyone_plugin.datasets import import_bbt_buffy, import_easycom
+
+    from . import format_fixtures as ff
+    from .conftest import write_video
+
+    ff.easycom(tmp_path / "easycom")
+    summary = import_easycom(dataset, tmp_path / "easycom", splits=["val"])
+    assert summary["segments"] == 2 and summary["tracks"] == 5
+    assert len(summary["missing_boxes"]) == 1  # the segment without JSON is reported
+    assert dataset.distinct("tags") == ["val"] and dataset.distinct("session") == [4]
+    assert dataset.count("frames.gt_faces.detections") == summary["faces"]
+    first = dataset.match(fo.ViewField("segment") == "00-00-000").first()
+    box = first.frames[1].gt_faces.detections[0].bounding_box
+    np.testing.assert_allclose(box, [4 / 64, 10 / 48, 16 / 64, 20 / 48])
+    assert first.frames[3].gt_faces is None  # the unannotated frame stays empty
+    with pytest.raises(ValueError, match="no EasyCom segment"):
+        import_easycom(dataset, tmp_path / "easycom", splits=["test"])
+
+    bbt = fo.Dataset()
+    try:
+        ff.bauml_mat(tmp_path / "ep1.facetracks.mat")
+        ff.castlist(tmp_path / "ep1.cast", ["leonard", "sheldon"])
+        ff.bauml_mat(tmp_path / "ep2.facetracks.mat")  # its video is absent
+        write_video(tmp_path / "ep1.mp4", [np.zeros((36, 64, 3), np.uint8)] * 6)
+        out = import_bbt_buffy(bbt, tmp_path, tmp_path, castlist_dir=tmp_path)
+        assert out["episodes"] == 1 and out["missing_videos"] == ["ep2"]
+        assert sorted(bbt.distinct("frames.gt_faces.detections.label")) == [
+            "leonard", "sheldon", "unknown_9"]
+        assert sorted(bbt.distinct("frames.gt_faces.detections.index")) == [11, 12, 13]
+        x, _, w, _ = bbt.first().frames[1].gt_faces.detections[0].bounding_box
+        assert (x, w) == pytest.approx((200 / 1024, 100 / 1024))
+    finally:
+        bbt.delete()
+
+
+def test_cli_cluster_evaluate_and_import(dataset, tmp_path, capsys):
+    from fiftyone_plugin.cli import main
+
+    from . import format_fixtures as ff
+
+    ff.easycom(tmp_path / "easycom")
+    name = f"{dataset.name}-cli"
+    assert main(["import", "easycom", "--root", str(tmp_path / "easycom"),
+                 "--dataset", name]) == 0
+    assert "segments': 2" in capsys.readouterr().out
+    assert main(["import", "bbt-buffy", "--dataset", name]) == 1
+    assert "needs --tracks-dir and --video-dir" in capsys.readouterr().err
+    assert main(["cluster", "--dataset", "no-such-dataset"]) == 1
+    assert "no dataset named" in capsys.readouterr().err
+    fo.delete_dataset(name)

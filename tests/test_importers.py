@@ -1,5 +1,4 @@
 """Importers on self-made fixtures in each dataset's exact file format."""
-import numpy as np
 import pytest
 
 from fiftyone_plugin.datasets import (kit_is_unknown, load_bauml_tracks, load_bcl_ids,

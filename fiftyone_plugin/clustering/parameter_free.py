@@ -84,9 +84,13 @@ class CosineDistance(GroupDistance):
             mean_dot = (sq - n) / (n * (n - 1))  # self-pairs (dot 1) left out
         return np.where(n > 1, 1.0 - mean_dot, np.nan)
 
-    def between(self, groups, a, b):
-        m = groups.sums / groups.counts[:, None]
-        return 1.0 - np.einsum("ij,ij->i", m[a], m[b])
+    def between(self, groups, a, b, chunk: int = 65536):
+        m = (groups.sums / groups.counts[:, None]).astype(np.float32)
+        out = np.empty(len(a), np.float64)
+        for s in range(0, len(a), chunk):  # bounded memory for millions of pairs
+            out[s:s + chunk] = 1.0 - np.einsum("ij,ij->i", m[a[s:s + chunk]],
+                                               m[b[s:s + chunk]])
+        return out
 
     def neighbours(self, groups, k):
         m = (groups.sums / groups.counts[:, None]).astype(np.float32)

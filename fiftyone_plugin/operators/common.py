@@ -5,12 +5,13 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 
-def heavy_config(name: str, label: str, description: str) -> foo.OperatorConfig:
-    """Video work: delegated by default, immediate allowed, progress reported."""
+def heavy_config(name: str, label: str, description: str,
+                 delegated: bool = True) -> foo.OperatorConfig:
+    """Immediate or delegated execution with progress; video work defaults to delegated."""
     return foo.OperatorConfig(
         name=name, label=label, description=description, dynamic=False,
         execute_as_generator=True, allow_immediate_execution=True,
-        allow_delegated_execution=True, default_choice_to_delegated=True)
+        allow_delegated_execution=True, default_choice_to_delegated=delegated)
 
 
 def field_input(inputs: types.Object, name: str, default: str, label: str,

@@ -23,11 +23,12 @@ class _StageOperator(foo.Operator):
     """Common ``resolve_input`` / ``execute`` / ``__call__`` for the stage operators."""
 
     NAME = LABEL = DESCRIPTION = ""
+    DELEGATED_BY_DEFAULT = True
     FIELDS: tuple[tuple[str, str, str, str], ...] = ()  # name, default, label, description
 
     @property
     def config(self):
-        return heavy_config(self.NAME, self.LABEL, self.DESCRIPTION)
+        return heavy_config(self.NAME, self.LABEL, self.DESCRIPTION, self.DELEGATED_BY_DEFAULT)
 
     def resolve_input(self, ctx):
         inputs = types.Object()
@@ -133,11 +134,7 @@ class ClusterFaces(_StageOperator):
               ("out_field", fo_io.IDENTITIES_FIELD, "Identities field", "frame field to write"),
               ("run_key", stages.DEFAULT_RUN_KEY, "Run key", "name of the stored run"))
 
-    @property
-    def config(self):
-        cfg = super().config
-        cfg.default_choice_to_delegated = False  # seconds on stored embeddings
-        return cfg
+    DELEGATED_BY_DEFAULT = False  # seconds on stored embeddings
 
     def extra_inputs(self, inputs):
         _method_inputs(inputs)
@@ -157,11 +154,7 @@ class EvaluateIdentities(_StageOperator):
               ("gt_field", stages.GT_FIELD, "Ground-truth field", "true faces with labels"),
               ("eval_key", stages.DEFAULT_EVAL_KEY, "Evaluation key", "name of the stored run"))
 
-    @property
-    def config(self):
-        cfg = super().config
-        cfg.default_choice_to_delegated = False
-        return cfg
+    DELEGATED_BY_DEFAULT = False
 
     def extra_inputs(self, inputs):
         inputs.float("iou_thr", default=0.5, label="IoU to match a face")
