@@ -25,5 +25,8 @@ test-fast:  # no set-up check
 	$(PY) -m pytest -q
 
 bench: setup
+	$(VENV)/bin/pip install -q --no-deps "finch-clust==0.2.3" "faiss-cpu==1.15.1"  # peer, benchmarks only
 	$(PY) -m benchmarks.speed --json benchmarks/out/speed.json
 	$(PY) -m benchmarks.lfw_verification --json benchmarks/out/lfw.json
+	$(PY) -m benchmarks.clustering_quality --json benchmarks/out/clustering_quality.json
+	$(PY) -m benchmarks.clustering_scaling --json benchmarks/out/clustering_scaling.json

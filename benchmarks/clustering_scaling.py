@@ -30,6 +30,7 @@ METHODS = ("ours_parameter_free", "ours_c1c", "ours_finch", "sklearn_ward_k",
            "sklearn_average_threshold", "finch_clust")
 DENSE = {"sklearn_ward_k", "sklearn_average_threshold"}  # hold O(N^2) memory
 DIM, FACES, TRACKS_PER_ID = 128, 4, 10
+LIMIT_GIB = 20  # address-space cap per child on the 24 GiB machine
 
 
 def make_tracks(n: int, seed: int = 0):
@@ -93,6 +94,11 @@ def child(method: str, n: int, repeats: int) -> dict:
                 predicted_k=m["num_predicted"], true_k=m["num_true"])
 
 
+def _limit_memory() -> None:
+    """A child that would exhaust the machine fails with MemoryError instead."""
+    resource.setrlimit(resource.RLIMIT_AS, (LIMIT_GIB * 2**30, LIMIT_GIB * 2**30))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -106,7 +112,7 @@ def main() -> int:
         return 0
     if importlib.util.find_spec("finch") is None:
         args.methods = [m for m in args.methods if m != "finch_clust"]
-        print("finch-clust is not installed (pip install finch-clust==0.2.3): skipping it")
+        print("finch-clust is not installed (pip install finch-clust==0.2.3 faiss-cpu==1.15.1): skipping it")
     rows = []
     for n in args.sizes:
         for method in args.methods:
@@ -117,7 +123,7 @@ def main() -> int:
                 continue
             out = subprocess.run([sys.executable, "-m", "benchmarks.clustering_scaling",
                                   "--child", method, str(n), str(args.repeats)],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, preexec_fn=_limit_memory)
             if out.returncode:
                 rows.append(dict(method=method, tracks=n, failed=out.stderr.strip()[-300:]))
             else:

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from fiftyone_plugin.clustering import cluster
-from fiftyone_plugin.clustering.common import (CannotLink, ConstrainedUnion, impostor_bound,
+from fiftyone_plugin.clustering.common import (CannotLink, ConstrainedUnion,
+                                               constrained_components, impostor_bound,
                                                relabel, top_k_similar)
 from fiftyone_plugin.clustering.finch import choose_partition, finch, finch_hierarchy
 from fiftyone_plugin.clustering.parameter_free import CosineDistance, parameter_free
@@ -40,6 +41,24 @@ def test_top_k_similar_excludes_self_and_sorts():
     idx, sim = top_k_similar(x, 2, block=3)  # block smaller than N: crosses a block edge
     assert idx[:, 0].tolist() == [1, 0, 3, 2]
     assert np.all(sim[:, 0] >= sim[:, 1])
+
+
+def test_top_k_similar_scores_are_exact():
+    x = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)
+    idx, sim = top_k_similar(x, 5, block=128)
+    full = x @ x.T
+    np.fill_diagonal(full, -np.inf)
+    np.testing.assert_allclose(sim, np.sort(full, axis=1)[:, ::-1][:, :5], rtol=1e-5)
+    np.testing.assert_allclose(np.take_along_axis(full, idx, 1), sim, rtol=1e-5)
+
+
+def test_constrained_components_drop_the_weakest_forbidden_link():
+    # 0-1 strong, 1-2 weak, 0 and 2 cannot be together; 3-4 a clean component; 5 alone
+    a, b = np.array([1, 0, 3]), np.array([2, 1, 4])
+    order = np.array([1, 0, 2])  # strongest first: (0, 1), then (1, 2), then (3, 4)
+    labels = constrained_components(6, a, b, order, CannotLink([(0, 2)], 6))
+    assert labels.tolist() == [0, 0, 1, 2, 2, 3]
+    assert constrained_components(6, a, b, order).tolist() == [0, 0, 0, 1, 1, 2]
 
 
 def test_constrained_union_refuses_cannot_linked_sets():

@@ -7,6 +7,7 @@ at once, so the methods that use these scale to 100k tracks.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -37,32 +38,51 @@ def relabel(labels: np.ndarray) -> np.ndarray:
     return rank[inverse.reshape(-1)]
 
 
+@lru_cache(maxsize=1)
+def _search_dtype() -> torch.dtype:
+    """bfloat16 where the CPU multiplies it natively (about 2x faster than float32 here),
+    else float32. Only candidates are searched at this precision; scores are exact."""
+    try:
+        return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
+    except (AttributeError, RuntimeError):
+        return torch.float32
+
+
 def top_k_similar(x: np.ndarray, k: int, y: np.ndarray | None = None,
                   block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` rows of ``y`` (default ``x``, self excluded) with the largest dot product
-    with each row of ``x``, computed in row blocks.
+    with each row of ``x``, in row blocks (no N x N matrix).
+
+    Candidates (``k`` + 8) are searched at reduced precision when the CPU supports it fast,
+    then re-scored exactly in float32 and re-ranked.
 
     Returns:
-        tuple: ``(indices (N, k), similarities (N, k))``, most similar first.
+        tuple: ``(indices (N, k), exact similarities (N, k))``, most similar first.
     """
     same = y is None
     y = x if same else y
-    k = min(k, len(y) - (1 if same else 0))
     n = len(x)
+    k = min(k, len(y) - (1 if same else 0))
     if k <= 0 or n == 0:
         return np.zeros((n, 0), np.int64), np.zeros((n, 0), np.float32)
-    xt, yt = torch.from_numpy(np.ascontiguousarray(x, np.float32)), torch.from_numpy(
-        np.ascontiguousarray(y, np.float32))
+    dtype = _search_dtype()
+    search = min(k + 8, len(y) - (1 if same else 0)) if dtype != torch.float32 else k
+    xt = torch.from_numpy(np.ascontiguousarray(x, np.float32))
+    yt = torch.from_numpy(np.ascontiguousarray(y, np.float32))
+    xs, ys = xt.to(dtype), yt.to(dtype)
     idx = np.empty((n, k), np.int64)
     sim = np.empty((n, k), np.float32)
     with torch.inference_mode():
         for s in range(0, n, block):
-            d = xt[s:s + block] @ yt.T
+            d = xs[s:s + block] @ ys.T
             if same:
                 rows = torch.arange(d.shape[0])
                 d[rows, rows + s] = -torch.inf
-            v, i = torch.topk(d, k, dim=1)
-            idx[s:s + block], sim[s:s + block] = i.numpy(), v.numpy()
+            _, i = torch.topk(d, search, dim=1)
+            exact = torch.einsum("bd,bkd->bk", xt[s:s + block], yt[i])
+            v, order = torch.topk(exact, k, dim=1)
+            idx[s:s + block] = torch.gather(i, 1, order).numpy()
+            sim[s:s + block] = v.numpy()
     return idx, sim
 
 
@@ -150,6 +170,38 @@ class ConstrainedUnion:
 
     def labels(self) -> np.ndarray:
         return relabel(np.array([self.find(i) for i in range(len(self.parent))]))
+
+
+def constrained_components(n: int, a: np.ndarray, b: np.ndarray, order: np.ndarray,
+                           cannot_link: CannotLink | None = None) -> np.ndarray:
+    """Connected components of the edges ``(a[i], b[i])`` that never join a cannot-linked
+    pair: components without a conflict come straight from scipy; inside a conflicted one,
+    edges are added in ``order`` (e.g. strongest first) and an edge that would join a
+    forbidden pair is skipped.
+
+    Returns:
+        np.ndarray: ``(n,)`` labels ``0..K-1``.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    if cannot_link is None or not len(cannot_link):
+        return relabel(comp)
+    p = cannot_link.pairs
+    bad = np.unique(comp[p[:, 0]][comp[p[:, 0]] == comp[p[:, 1]]])
+    if not len(bad):
+        return relabel(comp)
+    union = ConstrainedUnion(n, cannot_link)
+    in_bad = np.isin(comp, bad)
+    order = np.asarray(order)
+    union.union_edges(a, b, order[in_bad[a[order]]])
+    fine = comp.astype(np.int64) + n  # offset: never collides with union-find roots
+    roots = np.array([union.find(i) for i in np.flatnonzero(in_bad)], np.int64)
+    fine[in_bad] = roots
+    return relabel(fine)
 
 
 # below this many item pairs the bulk of the distances is too small a sample to trust

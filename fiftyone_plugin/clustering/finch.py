@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (CannotLink, ConstrainedUnion, impostor_bound, relabel, sample_pairs,
-                     top_k_similar, track_means, unit)
+from .common import (CannotLink, constrained_components, impostor_bound, relabel,
+                     sample_pairs, top_k_similar, track_means, unit)
 
 PARTITION_RULES = ("auto", "first", "sqrt", "last")
 
@@ -68,9 +68,7 @@ def _link_step(x: np.ndarray, cannot: CannotLink | None, search: int,
     if max_distance is not None:
         keep = dist <= max_distance
         rows, nbrs, dist = rows[keep], nbrs[keep], dist[keep]
-    union = ConstrainedUnion(len(x), cannot)
-    union.union_edges(rows, nbrs, np.argsort(dist, kind="stable"))
-    return union.labels()
+    return constrained_components(len(x), rows, nbrs, np.argsort(dist, kind="stable"), cannot)
 
 
 def finch_hierarchy(x: np.ndarray, cannot_link=None, search: int = 16,

@@ -25,8 +25,9 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
   estimated and ``fallback`` (the embedding model's verification distance) is used.
 - *Tracks with one face* have no within-track distances: their own threshold is 0 (the
   floor still applies).
-- *Candidates*: exact over all pairs up to ``exact_up_to`` groups; above that, the
-  ``candidates`` nearest groups by mean vector (a blocked top-k, no N x N matrix).
+- *Candidates*: exact over all pairs up to ``exact_up_to`` groups; above that, every pair
+  closer than the largest threshold (only those can merge), at most the ``candidates``
+  nearest per group, found in row blocks without an N x N matrix.
 """
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (CannotLink, ConstrainedUnion, impostor_bound, relabel, sample_pairs,
-                     top_k_similar, unit)
+from .common import (CannotLink, constrained_components, impostor_bound, relabel,
+                     sample_pairs, top_k_similar, unit)
 
 
 @dataclass
@@ -60,8 +61,10 @@ class GroupDistance:
         """Distance of groups ``a[i]`` and ``b[i]``."""
         raise NotImplementedError
 
-    def neighbours(self, groups, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate pairs ``(a, b)``: each group with its ``k`` nearest others."""
+    def neighbours(self, groups, k: int, max_distance: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs ``(a, b)``: each group with the others closer than
+        ``max_distance`` (at most its ``k`` nearest)."""
         raise NotImplementedError
 
     def merge(self, groups, labels: np.ndarray):
@@ -92,10 +95,12 @@ class CosineDistance(GroupDistance):
                                                m[b[s:s + chunk]])
         return out
 
-    def neighbours(self, groups, k):
+    def neighbours(self, groups, k, max_distance):
         m = (groups.sums / groups.counts[:, None]).astype(np.float32)
-        idx, _ = top_k_similar(m, k)  # max dot of means = min mean distance
-        return np.repeat(np.arange(len(m)), idx.shape[1]), idx.reshape(-1)
+        idx, sim = top_k_similar(m, k)  # distance = 1 - dot of the means
+        rows = np.repeat(np.arange(len(m)), idx.shape[1])
+        close = (1.0 - sim.reshape(-1)) < max_distance
+        return rows[close], idx.reshape(-1)[close]
 
     def merge(self, groups, labels):
         g = int(labels.max()) + 1
@@ -138,7 +143,7 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         merged_threshold (str): ``"max"`` or ``"recompute"`` (see module doc).
             Defaults to ``"max"``.
         exact_up_to (int): Compare all pairs up to this many groups. Defaults to 4096.
-        candidates (int): Nearest groups compared above that. Defaults to 32.
+        candidates (int): Most groups compared with each above that. Defaults to 32.
         max_rounds (int): Safety cap on merge rounds. Defaults to 100.
 
     Returns:
@@ -166,7 +171,7 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         if g <= exact_up_to:
             a, b = np.triu_indices(g, 1)
         else:
-            a, b = distance.neighbours(groups, candidates)
+            a, b = distance.neighbours(groups, candidates, float(tau.max()))
             keep = a != b
             a, b = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
             pairs = np.unique(np.stack([a, b], 1), axis=0)
@@ -177,11 +182,11 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         ok = np.flatnonzero(margin > 0)
         if not len(ok):
             break
-        union = ConstrainedUnion(g, constraints.between_groups(labels))
         # clearest merges first, so a forbidden chain drops its weakest link
-        if not union.union_edges(a, b, ok[np.argsort(-margin[ok], kind="stable")]):
+        merge = constrained_components(g, a[ok], b[ok], np.argsort(-margin[ok], kind="stable"),
+                                       constraints.between_groups(labels))
+        if merge.max() + 1 == g:
             break
-        merge = union.labels()
         if merged_threshold == "max":
             new_tau = np.zeros(merge.max() + 1)
             np.maximum.at(new_tau, merge, tau)
