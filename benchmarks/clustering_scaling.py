@@ -72,7 +72,8 @@ def _run(method: str, faces, cannot, k):
     if method == "finch_clust":
         from finch import FINCH
 
-        c, _, _ = FINCH(x, distance="cosine", verbose=False)
+        # above 20k samples it needs an ANN library: faiss (pynndescent pulls in numba)
+        c, _, _ = FINCH(x, distance="cosine", verbose=False, faiss_threshold=20000)
         return c[:, 0]
     raise ValueError(method)
 
