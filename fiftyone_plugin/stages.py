@@ -18,7 +18,7 @@ import numpy as np
 from bson import ObjectId
 
 from . import fo_io
-from .clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD, cluster
+from .clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD, METHODS, cluster
 from .embedding.store import FaceStore, FaceStoreWriter, default_store_root
 from .pipeline import VideoResult, process_video
 from .shots import ShotDetector
@@ -301,6 +301,8 @@ def _identity_frames(table: FaceTable, det_ids, width, height, assignment):
 
 
 def _method_kwargs(method: str, n_clusters: int | None, threshold: float | None) -> dict:
+    if method not in METHODS:
+        raise ValueError(f"unknown clustering method {method!r}; choose from {sorted(METHODS)}")
     if method == "hac_k" and not n_clusters:
         raise ValueError("method 'hac_k' needs n_clusters, the known number of identities")
     kwargs = {}
@@ -420,8 +422,11 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                               progress=_sub_progress(progress, k, len(ids)))
             _finish_store(writers[sid], r)
             results[sid] = r
-        if method == "hac_threshold" and threshold is None and embedder.threshold:
-            method_kwargs["threshold"] = 1.0 - embedder.threshold
+        if embedder.threshold:  # the embedding model's own verification distance
+            if method == "hac_threshold" and threshold is None:
+                method_kwargs["threshold"] = 1.0 - embedder.threshold
+            elif method in ("parameter_free", "finch", "c1c"):
+                method_kwargs["fallback"] = 1.0 - embedder.threshold  # for < 15 tracks
 
         def write_faces_and_shots():
             _write_faces(sample_collection, faces_field, results)
@@ -469,7 +474,7 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     pred, gt = _read_labels(sample_collection, pred_field), _read_labels(sample_collection,
                                                                          gt_field)
     faces_true, faces_pred, faces_ref = [], [], []
-    tracks_true, tracks_pred, tracks_size = [], [], []
+    tracks_true, tracks_pred = [], []
     counts = dict(pred_faces=0, gt_faces=0, matched_faces=0, unmatched_tracks=0)
     for k, sid in enumerate(ids):
         p, g = _flatten(pred, k), _flatten(gt, k)
@@ -484,14 +489,13 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
             faces_ref.append((k, p["frame_pos"][i], p["det_pos"][i]))
         tracks = [f"{sid}:{idx}" if idx is not None else f"{sid}:face{i}"
                   for i, idx in enumerate(p["index"])]
-        key_of = dict(zip(tracks, keys))
-        for t, (label, n) in track_identities(tracks, truth).items():
+        label_of = dict(zip(tracks, p["labels"]))
+        for t, (label, _) in track_identities(tracks, truth).items():
             if label is None:
                 counts["unmatched_tracks"] += 1
                 continue
             tracks_true.append(label)
-            tracks_pred.append(key_of[t])
-            tracks_size.append(n)
+            tracks_pred.append(label_of[t])  # "unknown" tracks become singletons there
     counts["matched_faces"] = len(faces_true)
     if not faces_true:
         raise ValueError(f"no predicted face in '{pred_field}' overlaps a ground-truth face in "

@@ -194,6 +194,9 @@ def test_evaluate_needs_overlapping_ground_truth(dataset, two_shot_video):
     assert _snapshot(dataset) == before
     with pytest.raises(ValueError, match="needs n_clusters"):
         stages.cluster_faces(dataset, method="hac_k")
+    with pytest.raises(ValueError, match="unknown clustering method"):
+        stages.cluster_faces(dataset, method="kmeans")
+    assert _snapshot(dataset) == before
 
 
 def test_import_easycom_and_bbt_onto_videos(dataset, tmp_path):

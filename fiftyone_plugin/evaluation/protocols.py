@@ -72,10 +72,10 @@ def evaluate_tracks(y_true, y_pred, num_faces=None, unknown_policy: str = "own_i
         dict: ``{"track": metrics, "frame": metrics}`` (``"frame"`` only with
         ``num_faces``), plus ``coverage``: the fraction of tracks that were clustered.
     """
-    y_pred = np.array([f"\0single_{i}" if is_unknown_name(p) else str(p)
-                       for i, p in enumerate(y_pred)], dtype=object)
-    coverage = float(np.mean([not str(p).startswith("\0single_") for p in y_pred])) \
-        if len(y_pred) else 0.0
+    clustered = np.array([not is_unknown_name(p) for p in y_pred], bool)
+    y_pred = np.array([str(p) if c else f"\0single_{i}"
+                       for i, (p, c) in enumerate(zip(y_pred, clustered))], dtype=object)
+    coverage = float(clustered.mean()) if len(clustered) else 0.0
     t, p, w = apply_unknown_policy(y_true, y_pred, num_faces, unknown_policy, is_unknown)
     if not len(t):
         raise ValueError("no track left to evaluate (every ground-truth label is unknown and "
