@@ -6,6 +6,7 @@
     vfc cluster --dataset NAME           (re)cluster stored tracks with another method
     vfc evaluate --dataset NAME          score identities against frames.gt_faces
     vfc import bbt-buffy|easycom ...     import ground truth of the literature's datasets
+    vfc runs --dataset NAME              list clustering and evaluation runs side by side
 """
 from __future__ import annotations
 
@@ -135,6 +136,24 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_runs(args) -> int:
+    _quiet_fiftyone()
+    ds = _existing(args.dataset)
+    print(f"{'run':<24} {'kind':<10} {'method / fields':<34} {'K':>5} {'WCP':>6} {'NMI':>6} "
+          f"{'B3 F':>6}")
+    for key in ds.list_runs():
+        cfg, res = ds.get_run_info(key).config, ds.load_run_results(key)
+        if getattr(cfg, "method", None) == "identity_evaluation":
+            m = res.track
+            print(f"{key:<24} {'evaluate':<10} {cfg.pred_field + ' vs ' + cfg.gt_field:<34} "
+                  f"{m['num_predicted']:>5} {m['wcp']:6.3f} {m['nmi']:6.3f} "
+                  f"{m['bcubed_f']:6.3f}")
+        elif hasattr(res, "num_identities"):
+            print(f"{key:<24} {'cluster':<10} {cfg.method + ' -> ' + cfg.out_field:<34} "
+                  f"{res.num_identities:>5}")
+    return 0
+
+
 def cmd_import(args) -> int:
     _quiet_fiftyone()
     from . import datasets
@@ -258,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--sessions", type=int, nargs="*", default=None)
     i.add_argument("--splits", nargs="*", default=None, choices=["train", "val", "test"])
     i.set_defaults(func=cmd_import)
+    n = sub.add_parser("runs", help="list clustering and evaluation runs of a dataset")
+    n.add_argument("--dataset", required=True)
+    n.set_defaults(func=cmd_runs)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

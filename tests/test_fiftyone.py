@@ -150,7 +150,7 @@ def _ground_truth_from_layout(ds):
     ds.set_values("frames.gt_faces", {ds.first().id: per_frame}, key_field="id")
 
 
-def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_video):
+def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_video, capsys):
     _video_dataset(dataset, two_shot_video)
     for op in ("detect_faces", "track_faces", "embed_faces"):
         foo.execute_operator(f"{URI}/{op}", ctx=dict(dataset=dataset, params={}))
@@ -180,6 +180,15 @@ def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_
     assert view.distinct("frames.hac_k3.detections.label") == ["id_000"]
     paths = [f["path"] for f in dataset.app_config.color_scheme.fields]
     assert "frames.hac_k3" in paths and "frames.hac_threshold" in paths
+    # runs listed side by side
+    from fiftyone_plugin.cli import main
+
+    assert main(["runs", "--dataset", dataset.name]) == 0
+    table = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(table) if line.startswith("run "))
+    rows = {line.split()[0]: line.split() for line in table[start + 1:] if line.strip()}
+    assert rows["hac_k3"][1] == "cluster" and rows["hac_k3"][-1] == "3"
+    assert rows["eval_hac_threshold"][1] == "evaluate" and rows["eval_hac_threshold"][-1] == "1.000"
 
 
 def test_evaluate_needs_overlapping_ground_truth(dataset, two_shot_video):
