@@ -131,7 +131,8 @@ def cmd_evaluate(args) -> int:
         print(f"{level:<6} {m['wcp']:6.3f} {m['nmi']:6.3f} {m['bcubed_f']:6.3f} "
               f"{m['pairwise_f']:6.3f} {m['hungarian_accuracy']:6.3f} "
               f"{m['num_predicted']:>5}/{m['num_true']:<6}")
-    print(f"coverage {report['coverage']:.3f}; matched faces {report['matched_faces']} of "
+    print(f"#C DIF {report['c_dif']} over {len(report['per_video'])} videos; "
+          f"coverage {report['coverage']:.3f}; matched faces {report['matched_faces']} of "
           f"{report['pred_faces']} predicted, {report['gt_faces']} true; run '{args.eval_key}'")
     return 0
 

@@ -463,7 +463,8 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
 
     Returns:
         dict: ``track`` and ``frame`` metrics (WCP, NMI, BCubed, pairwise, Hungarian,
-        cluster counts), ``coverage`` and matching counts.
+        cluster counts) over the collection, ``per_video`` track metrics, ``c_dif``
+        (sum over videos of |K_pred - K_true|), ``coverage`` and matching counts.
     """
     from .evaluation import (apply_unknown_policy, best_map, clustering_metrics,
                              evaluate_tracks, match_faces, track_identities)
@@ -476,6 +477,7 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     faces_true, faces_pred, faces_ref = [], [], []
     tracks_true, tracks_pred = [], []
     counts = dict(pred_faces=0, gt_faces=0, matched_faces=0, unmatched_tracks=0)
+    per_video = {}
     for k, sid in enumerate(ids):
         p, g = _flatten(pred, k), _flatten(gt, k)
         counts["pred_faces"] += len(p["frames"])
@@ -490,12 +492,16 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
         tracks = [f"{sid}:{idx}" if idx is not None else f"{sid}:face{i}"
                   for i, idx in enumerate(p["index"])]
         label_of = dict(zip(tracks, p["labels"]))
+        first = len(tracks_true)
         for t, (label, _) in track_identities(tracks, truth).items():
             if label is None:
                 counts["unmatched_tracks"] += 1
                 continue
             tracks_true.append(label)
             tracks_pred.append(label_of[t])  # "unknown" tracks become singletons there
+        if len(tracks_true) > first:
+            per_video[sid] = evaluate_tracks(tracks_true[first:], tracks_pred[first:], None,
+                                             unknown_policy)["track"]
     counts["matched_faces"] = len(faces_true)
     if not faces_true:
         raise ValueError(f"no predicted face in '{pred_field}' overlaps a ground-truth face in "
@@ -504,6 +510,9 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     t, p_, _ = apply_unknown_policy(faces_true, faces_pred, None, unknown_policy)
     report["frame"] = clustering_metrics(t, p_)
     report.update(counts)
+    # VCT's #C DIF: the cluster-count error summed over videos, each its own problem
+    report["per_video"] = per_video
+    report["c_dif"] = int(sum(m["cluster_count_diff"] for m in per_video.values()))
     # per-face verdicts under the frame-level Hungarian map of identities to people
     mapping = best_map(faces_true, faces_pred)
     verdict = {ref: ("correct" if mapping.get(str(pk)) == str(tl) else "wrong")
