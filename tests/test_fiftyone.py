@@ -190,6 +190,9 @@ def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_
     rows = {line.split()[0]: line.split() for line in table[start + 1:] if line.strip()}
     assert rows["hac_k3"][1] == "cluster" and rows["hac_k3"][-1] == "3"
     assert rows["eval_hac_threshold"][1] == "evaluate" and rows["eval_hac_threshold"][-1] == "1.000"
+    assert main(["evaluate", "--dataset", dataset.name, "--pred-field", "frames.hac_k3",
+                 "--eval-key", "cli_eval"]) == 0
+    assert "#C DIF 1 over 1 videos" in capsys.readouterr().out
 
 
 def test_evaluate_needs_overlapping_ground_truth(dataset, two_shot_video):
