@@ -1,0 +1,126 @@
+"""The whole pipeline on generated multi-shot videos, every clustering method, every metric.
+
+    python -m benchmarks.run_quality --videos DIR [--methods ...] [--json OUT]
+
+``DIR`` holds the videos and ``manifest.json`` of :mod:`benchmarks.make_multishot`. The
+videos go into a temporary FiftyOne dataset with their true faces (``frames.gt_faces``);
+``find_identities`` detects, tracks and embeds once (timed); then every method clusters
+each video on its own (the literature's protocol: each video is one problem) and
+``evaluate_identities`` scores it against the true faces (IoU >= 0.5 matching).
+
+Methods: ours (``parameter_free``, ``c1c``, ``finch``), the fixed-threshold baseline
+(``hac_threshold``), known-K Ward (``hac_k``, K = true people in the video), and what users
+do today without tracks: frame-level ``dbscan`` (scikit-learn, cosine, eps 0.5) and
+``hdbscan`` (scikit-learn, min_cluster_size 5) on the face embeddings, noise = unknown.
+Face-level methods are scored at frame level only (a track has no single label there).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+from benchmarks.report import write_json
+
+TRACK_METHODS = ("parameter_free", "c1c", "finch", "hac_threshold", "hac_k")
+FACE_METHODS = ("dbscan", "hdbscan")
+
+
+def _face_level(dataset, sid: str, method: str, out_field: str) -> None:
+    """Cluster one video's faces one by one (no tracks) and write the labels."""
+    from bson import ObjectId
+    from sklearn.cluster import DBSCAN, HDBSCAN
+
+    from fiftyone_plugin import fo_io, stages
+    from fiftyone_plugin.embedding.store import FaceStore
+
+    view = dataset.select(sid)
+    _, _, sizes, faces = stages._read(view, "frames.faces")
+    table, det_ids = faces[sid]
+    store = FaceStore(stages._store_root(dataset, None), sid)
+    emb = store.embeddings[[store.row[d] for d in det_ids]]
+    if method == "dbscan":
+        labels = DBSCAN(eps=0.5, min_samples=3, metric="cosine").fit_predict(emb)
+    else:
+        labels = HDBSCAN(min_cluster_size=5).fit_predict(emb)
+    names = [fo_io.identity_label(int(c)) if c >= 0 else fo_io.UNKNOWN for c in labels]
+    frames = fo_io.faces_to_frames(table, [str(ObjectId()) for _ in det_ids],
+                                   *sizes[sid], labels=names, with_landmarks=False)
+    fo_io.write_frame_labels(view, out_field, {sid: frames})
+
+
+def run(videos: Path, methods: list[str]) -> dict:
+    import fiftyone as fo
+
+    from benchmarks.make_multishot import load_manifest
+    from fiftyone_plugin import stages
+
+    dataset = fo.Dataset()
+    try:
+        ids = load_manifest(dataset, videos / "manifest.json")
+        dataset.compute_metadata()
+        t0 = time.perf_counter()
+        stages.find_identities(dataset)  # detect, track, embed once (+ default clustering)
+        pipeline_s = time.perf_counter() - t0
+        frames = int(sum(dataset.values("metadata.total_frame_count")))
+        true_k = dict(zip(ids, dataset.values("num_identities")))
+        names = dict(zip(ids, dataset.values("video")))
+        results = {}
+        for method in methods:
+            field = f"frames.pred_{method}"
+            t0 = time.perf_counter()
+            for sid in ids:
+                view = dataset.select(sid)
+                if method in FACE_METHODS:
+                    _face_level(dataset, sid, method, field)
+                else:
+                    stages.cluster_faces(view, out_field=field, method=method,
+                                         n_clusters=true_k[sid] if method == "hac_k" else None,
+                                         run_key=f"run_{method}", save_views=False)
+            seconds = time.perf_counter() - t0
+            report = stages.evaluate_identities(dataset, pred_field=field,
+                                                eval_key=f"eval_{method}")
+            per_video = {names[sid]: dict(predicted_k=m["num_predicted"],
+                                          true_k=m["num_true"], wcp=round(m["wcp"], 4),
+                                          nmi=round(m["nmi"], 4),
+                                          bcubed_f=round(m["bcubed_f"], 4))
+                         for sid, m in report["per_video"].items()}
+            levels = ("frame",) if method in FACE_METHODS else ("track", "frame")
+            results[method] = dict(
+                {lvl: {k: round(v, 4) if isinstance(v, float) else v
+                       for k, v in report[lvl].items()} for lvl in levels},
+                c_dif=report["c_dif"], coverage=round(report["coverage"], 4),
+                clustering_seconds=round(seconds, 2), per_video=per_video)
+            t, f = results[method].get("track", {}), results[method]["frame"]
+            print(f"{method:15s} track B3F {t.get('bcubed_f', float('nan')):.3f} "
+                  f"frame WCP {f['wcp']:.3f} NMI {f['nmi']:.3f} B3F {f['bcubed_f']:.3f} "
+                  f"#C DIF {report['c_dif']}", flush=True)
+        return dict(videos=len(ids), frames=frames, pipeline_seconds=round(pipeline_s, 1),
+                    methods=results)
+    finally:
+        dataset.delete()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--videos", required=True, help="folder with manifest.json")
+    ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
+                    choices=list(TRACK_METHODS + FACE_METHODS))
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    videos = Path(args.videos)
+    if not (videos / "manifest.json").exists():
+        print(f"skipped: {videos}/manifest.json is absent (make it with "
+              "python -m benchmarks.make_multishot)")
+        return 0
+    report = run(videos, args.methods)
+    print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
+    write_json(args.json, report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
