@@ -451,6 +451,7 @@ def _read_labels(samples, field):
 def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FIELD,
                         gt_field: str = GT_FIELD, eval_key: str = DEFAULT_EVAL_KEY,
                         iou_thr: float = 0.5, unknown_policy: str = "own_identity",
+                        per_video: bool = False, unclustered: str = "singleton",
                         progress=None) -> dict:
     """Score predicted identities against ground-truth face tracks, as the papers do.
 
@@ -460,6 +461,11 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     identity. Tracks labelled ``unknown`` count as clusters of their own. Each predicted
     face gets ``<eval_key>`` = ``correct`` / ``wrong`` (under the Hungarian identity map) /
     ``unmatched``, so errors can be filtered in the App. Metrics are stored as a run.
+
+    ``unclustered="drop"`` leaves out tracks labelled ``unknown`` (VideoClusterNet's
+    protocol) instead of scoring each as its own cluster; ``coverage`` says how many were
+    clustered. With ``per_video`` each video is its own clustering problem (each was clustered on its
+    own): the same label in two videos is two identities, predicted and true alike.
 
     Returns:
         dict: ``track`` and ``frame`` metrics (WCP, NMI, BCubed, pairwise, Hungarian,
@@ -483,15 +489,17 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
         counts["pred_faces"] += len(p["frames"])
         counts["gt_faces"] += len(g["frames"])
         match = match_faces(p["frames"], p["boxes"], g["frames"], g["boxes"], iou_thr)
-        keys = [_cluster_key(sid, lab, idx) for lab, idx in zip(p["labels"], p["index"])]
-        truth = [g["labels"][j] if j >= 0 else None for j in match]
+        scope = f"{sid}/" if per_video else ""
+        keys = [scope + _cluster_key(sid, lab, idx) for lab, idx in zip(p["labels"], p["index"])]
+        truth = [_scoped(scope, g["labels"][j]) if j >= 0 else None for j in match]
         for i in np.flatnonzero(match >= 0):
             faces_true.append(truth[i])
             faces_pred.append(keys[i])
             faces_ref.append((k, p["frame_pos"][i], p["det_pos"][i]))
         tracks = [f"{sid}:{idx}" if idx is not None else f"{sid}:face{i}"
                   for i, idx in enumerate(p["index"])]
-        label_of = dict(zip(tracks, p["labels"]))
+        label_of = {t: (lab if lab in (None, fo_io.UNKNOWN) else scope + str(lab))
+                    for t, lab in zip(tracks, p["labels"])}
         first = len(tracks_true)
         for t, (label, _) in track_identities(tracks, truth).items():
             if label is None:
@@ -501,12 +509,18 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
             tracks_pred.append(label_of[t])  # "unknown" tracks become singletons there
         if len(tracks_true) > first:
             per_video[sid] = evaluate_tracks(tracks_true[first:], tracks_pred[first:], None,
-                                             unknown_policy)["track"]
+                                             unknown_policy, unclustered=unclustered)["track"]
     counts["matched_faces"] = len(faces_true)
     if not faces_true:
         raise ValueError(f"no predicted face in '{pred_field}' overlaps a ground-truth face in "
                          f"'{gt_field}' with IoU >= {iou_thr}: check the fields and videos")
-    report = evaluate_tracks(tracks_true, tracks_pred, None, unknown_policy)
+    report = evaluate_tracks(tracks_true, tracks_pred, None, unknown_policy,
+                             unclustered=unclustered)
+    if unclustered == "drop":
+        kept = [i for i, k in enumerate(faces_pred) if "\0unclustered:" not in k]
+        faces_true = [faces_true[i] for i in kept]
+        faces_pred = [faces_pred[i] for i in kept]
+        faces_ref = [faces_ref[i] for i in kept]
     t, p_, _ = apply_unknown_policy(faces_true, faces_pred, None, unknown_policy)
     report["frame"] = clustering_metrics(t, p_)
     report.update(counts)
@@ -525,10 +539,17 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
                     dynamic=True)
     fo_io.save_run(sample_collection, eval_key, dict(
         method="identity_evaluation", pred_field=pred_field, gt_field=gt_field,
-        iou_thr=float(iou_thr), unknown_policy=unknown_policy), report)
+        iou_thr=float(iou_thr), unknown_policy=unknown_policy, per_video=per_video,
+        unclustered=unclustered), report)
     if progress is not None:
         progress(1.0, "evaluated")
     return report
+
+
+def _scoped(scope: str, label) -> str:
+    from .evaluation import is_unknown_name
+
+    return label if is_unknown_name(label) else scope + str(label)
 
 
 def _cluster_key(sid, label, index) -> str:

@@ -77,3 +77,11 @@ def test_box_matching_is_one_to_one_per_frame():
     assert match_faces(pred_frames, pred, gt_frames, gt).tolist() == [1, 0, -1, -1]
     ids = track_identities([7, 7, 7, 8], ["x", "y", "x", None])
     assert ids == {7: ("x", 3), 8: (None, 1)}
+
+
+def test_unclustered_tracks_can_be_dropped_as_vcn_does():
+    out = evaluate_tracks(["a", "a", "b"], ["id_000", "unknown", "id_001"], unclustered="drop")
+    assert out["coverage"] == pytest.approx(2 / 3)
+    assert out["track"]["num_items"] == 2 and out["track"]["bcubed_f"] == 1.0
+    with pytest.raises(ValueError, match="unclustered"):
+        evaluate_tracks(["a"], ["id_000"], unclustered="ignore")

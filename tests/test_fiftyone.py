@@ -171,6 +171,9 @@ def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_
     assert split.track["num_predicted"] == 3 and split.track["wcp"] == 1.0
     assert split.track["nmi"] < 1.0 and split.frame["cluster_count_diff"] == 1
     assert split.c_dif == 1 and good.c_dif == 0 and list(split.per_video) == [dataset.first().id]
+    scoped = stages.evaluate_identities(dataset, pred_field="frames.hac_k3", eval_key="scoped",
+                                        per_video=True)  # one video: the same numbers
+    assert scoped["track"]["nmi"] == split.track["nmi"]
     verdicts = dataset.distinct("frames.hac_k3.detections.eval_hac_k3")
     assert verdicts == ["correct", "wrong"]  # the split-off Obama track is "wrong"
     assert dataset.get_run_info("hac_k3").config.method == "hac_k"

@@ -55,7 +55,8 @@ def apply_unknown_policy(y_true, y_pred, weights=None, policy: str = "own_identi
 
 
 def evaluate_tracks(y_true, y_pred, num_faces=None, unknown_policy: str = "own_identity",
-                    is_unknown: Callable = is_unknown_name) -> dict:
+                    is_unknown: Callable = is_unknown_name,
+                    unclustered: str = "singleton") -> dict:
     """Track-level and frame-level metrics of one clustering.
 
     Args:
@@ -67,15 +68,26 @@ def evaluate_tracks(y_true, y_pred, num_faces=None, unknown_policy: str = "own_i
         unknown_policy (str): See :func:`apply_unknown_policy`. Defaults to
             ``"own_identity"``.
         is_unknown (Callable): Tells unknown ground-truth labels.
+        unclustered (str): ``"singleton"`` (default): an unclustered track is a cluster of
+            its own; ``"drop"``: it is left out, as VideoClusterNet excludes its "Unknown"
+            tracks (report ``coverage`` beside such scores).
 
     Returns:
         dict: ``{"track": metrics, "frame": metrics}`` (``"frame"`` only with
         ``num_faces``), plus ``coverage``: the fraction of tracks that were clustered.
     """
+    if unclustered not in ("singleton", "drop"):
+        raise ValueError(f"unclustered must be 'singleton' or 'drop', not {unclustered!r}")
     clustered = np.array([not is_unknown_name(p) for p in y_pred], bool)
+    if unclustered == "drop":
+        keep = np.flatnonzero(clustered)
+        y_true = [y_true[i] for i in keep]
+        num_faces = None if num_faces is None else np.asarray(num_faces)[keep]
+    coverage = float(clustered.mean()) if len(clustered) else 0.0
+    if unclustered == "drop":
+        y_pred, clustered = [y_pred[i] for i in keep], clustered[keep]
     y_pred = np.array([str(p) if c else f"\0single_{i}"
                        for i, (p, c) in enumerate(zip(y_pred, clustered))], dtype=object)
-    coverage = float(clustered.mean()) if len(clustered) else 0.0
     t, p, w = apply_unknown_policy(y_true, y_pred, num_faces, unknown_policy, is_unknown)
     if not len(t):
         raise ValueError("no track left to evaluate (every ground-truth label is unknown and "
