@@ -458,7 +458,8 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     Predicted faces are matched one-to-one to ground-truth faces of the same frame (IoU >=
     ``iou_thr``). Frame level: every matched face, true label vs predicted identity.
     Track level: every predicted track with a match, its majority true label vs its
-    identity. Tracks labelled ``unknown`` count as clusters of their own. Each predicted
+    identity (faces without a track count at frame level only). Tracks labelled ``unknown``
+    count as clusters of their own. Each predicted
     face gets ``<eval_key>`` = ``correct`` / ``wrong`` (under the Hungarian identity map) /
     ``unmatched``, so errors can be filtered in the App. Metrics are stored as a run.
 
@@ -482,7 +483,8 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
                                                                          gt_field)
     faces_true, faces_pred, faces_ref = [], [], []
     tracks_true, tracks_pred = [], []
-    counts = dict(pred_faces=0, gt_faces=0, matched_faces=0, unmatched_tracks=0)
+    counts = dict(pred_faces=0, gt_faces=0, matched_faces=0, unmatched_tracks=0,
+                  untracked_faces=0)
     per_video = {}
     for k, sid in enumerate(ids):
         p, g = _flatten(pred, k), _flatten(gt, k)
@@ -496,12 +498,14 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
             faces_true.append(truth[i])
             faces_pred.append(keys[i])
             faces_ref.append((k, p["frame_pos"][i], p["det_pos"][i]))
-        tracks = [f"{sid}:{idx}" if idx is not None else f"{sid}:face{i}"
-                  for i, idx in enumerate(p["index"])]
+        # faces the tracker never confirmed are not tracks: frame level only
+        tracked = [i for i, idx in enumerate(p["index"]) if idx is not None]
+        counts["untracked_faces"] += len(p["index"]) - len(tracked)
+        tracks = [f"{sid}:{p['index'][i]}" for i in tracked]
         label_of = {t: (lab if lab in (None, fo_io.UNKNOWN) else scope + str(lab))
-                    for t, lab in zip(tracks, p["labels"])}
+                    for t, lab in zip(tracks, (p["labels"][i] for i in tracked))}
         first = len(tracks_true)
-        for t, (label, _) in track_identities(tracks, truth).items():
+        for t, (label, _) in track_identities(tracks, [truth[i] for i in tracked]).items():
             if label is None:
                 counts["unmatched_tracks"] += 1
                 continue
