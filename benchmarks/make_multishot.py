@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.photo_tracks import IMAGE_SUFFIXES
+from benchmarks.photo_tracks import IMAGE_SUFFIXES, central_face, read_photo
 
 
 @dataclass
@@ -68,21 +68,8 @@ class FaceBoxes:
 
     def __call__(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         if path not in self.cache:
-            img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if img is None:
-                raise OSError(f"cannot read {path}")
-            h, w = img.shape[:2]
-            if max(h, w) < 200:  # tight small crops: give the face some surrounding
-                img = cv2.copyMakeBorder(img, h // 2, h // 2, w // 2, w // 2,
-                                         cv2.BORDER_REPLICATE)
-                h, w = img.shape[:2]
-            faces = self.detector([img])[0]
-            if len(faces.boxes):
-                c = (faces.boxes[:, :2] + faces.boxes[:, 2:]) / 2
-                box = faces.boxes[int(np.argmin(((c - [w / 2, h / 2]) ** 2).sum(1)))]
-            else:  # these folders centre the face
-                box = np.array([w * .3, h * .28, w * .7, h * .72], np.float32)
-            self.cache[path] = (img, box.astype(np.float64))
+            img = read_photo(path)
+            self.cache[path] = (img, central_face(img, self.detector([img])[0])[0])
         return self.cache[path]
 
 

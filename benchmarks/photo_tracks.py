@@ -58,15 +58,27 @@ def labelled_photos(root: Path, min_photos: int = 1, max_photos: int | None = No
     return chosen
 
 
-def _read(path: Path) -> np.ndarray:
+def read_photo(path: Path) -> np.ndarray:
+    """A photo as BGR; tight small crops (ORL) padded and upscaled so a detector sees a face."""
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None:
         raise OSError(f"cannot read {path}")
     h, w = img.shape[:2]
-    if max(h, w) < 200:  # tight small crops (ORL): pad and upscale so the detector sees a face
+    if max(h, w) < 200:
         img = cv2.copyMakeBorder(img, h // 2, h // 2, w // 2, w // 2, cv2.BORDER_REPLICATE)
         img = cv2.resize(img, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
     return img
+
+
+def central_face(img: np.ndarray, faces) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(box xyxy, landmarks)`` of the detected face nearest the image centre; without a
+    detection, the central box these folders put the face in and no landmarks."""
+    h, w = img.shape[:2]
+    if not len(faces.boxes):
+        return np.array([w * .3, h * .28, w * .7, h * .72], np.float64), None
+    c = (faces.boxes[:, :2] + faces.boxes[:, 2:]) / 2
+    k = int(np.argmin(((c - [w / 2, h / 2]) ** 2).sum(1)))
+    return faces.boxes[k].astype(np.float64), faces.landmarks[k]
 
 
 def _views(img: np.ndarray, lm: np.ndarray, views: int, rng) -> np.ndarray:
@@ -110,17 +122,13 @@ def embed_photos(files: list[Path], views: int = 6, seed: int = 0, batch: int = 
     rng = np.random.default_rng(seed)
     out, missed = [], 0
     for i in range(0, len(files), batch):
-        imgs = [_read(f) for f in files[i:i + batch]]
+        imgs = [read_photo(f) for f in files[i:i + batch]]
         crops = []
         for img, faces in zip(imgs, detector(imgs)):
-            h, w = img.shape[:2]
-            if len(faces.boxes):
-                c = (faces.boxes[:, :2] + faces.boxes[:, 2:]) / 2
-                k = int(np.argmin(((c - [w / 2, h / 2]) ** 2).sum(1)))
-                lm = faces.landmarks[k]
-            else:  # the face is centred in these folders
+            box, lm = central_face(img, faces)
+            if lm is None:
                 missed += 1
-                lm = landmarks_from_boxes(np.array([[w * .3, h * .28, w * .7, h * .72]]))[0]
+                lm = landmarks_from_boxes(box[None])[0]
             crops.append(_views(img, lm.astype(np.float64), views, rng))
         emb = embedder(np.concatenate(crops))
         out += list(emb.reshape(len(imgs), views, -1))
