@@ -24,9 +24,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from benchmarks.report import write_json
-import torch
 
 OUT = Path(__file__).resolve().parent / "out"
 
