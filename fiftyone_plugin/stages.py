@@ -481,7 +481,7 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     fo_io.require_detections_field(sample_collection, gt_field)
     pred, gt = _read_labels(sample_collection, pred_field), _read_labels(sample_collection,
                                                                          gt_field)
-    faces_true, faces_pred, faces_ref = [], [], []
+    faces_true, faces_pred, faces_ref, faces_clustered = [], [], [], []
     tracks_true, tracks_pred = [], []
     counts = dict(pred_faces=0, gt_faces=0, matched_faces=0, unmatched_tracks=0,
                   untracked_faces=0)
@@ -498,6 +498,7 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
             faces_true.append(truth[i])
             faces_pred.append(keys[i])
             faces_ref.append((k, p["frame_pos"][i], p["det_pos"][i]))
+            faces_clustered.append(p["labels"][i] not in (None, fo_io.UNKNOWN))
         # faces the tracker never confirmed are not tracks: frame level only
         tracked = [i for i, idx in enumerate(p["index"]) if idx is not None]
         counts["untracked_faces"] += len(p["index"]) - len(tracked)
@@ -521,7 +522,7 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     report = evaluate_tracks(tracks_true, tracks_pred, None, unknown_policy,
                              unclustered=unclustered)
     if unclustered == "drop":
-        kept = [i for i, k in enumerate(faces_pred) if "\0unclustered:" not in k]
+        kept = [i for i, c in enumerate(faces_clustered) if c]
         faces_true = [faces_true[i] for i in kept]
         faces_pred = [faces_pred[i] for i in kept]
         faces_ref = [faces_ref[i] for i in kept]
@@ -535,12 +536,11 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     mapping = best_map(faces_true, faces_pred)
     verdict = {ref: ("correct" if mapping.get(str(pk)) == str(tl) else "wrong")
                for ref, tl, pk in zip(faces_ref, faces_true, faces_pred)}
-    view = sample_collection.select(ids, ordered=True)
-    det_ids = view.values(f"frames.{fo_io.frame_field(pred_field)}.detections.id")
-    view.set_values(f"frames.{fo_io.frame_field(pred_field)}.detections.{eval_key}",
-                    [[[verdict.get((k, fi, di), "unmatched") for di, _ in enumerate(fr or [])]
-                      for fi, fr in enumerate(vid)] for k, vid in enumerate(det_ids)],
-                    dynamic=True)
+    det_ids = pred[1]  # read above, same sample and frame order
+    sample_collection.select(ids, ordered=True).set_values(
+        f"frames.{fo_io.frame_field(pred_field)}.detections.{eval_key}",
+        [[[verdict.get((k, fi, di), "unmatched") for di, _ in enumerate(fr or [])]
+          for fi, fr in enumerate(vid)] for k, vid in enumerate(det_ids)], dynamic=True)
     fo_io.save_run(sample_collection, eval_key, dict(
         method="identity_evaluation", pred_field=pred_field, gt_field=gt_field,
         iou_thr=float(iou_thr), unknown_policy=unknown_policy, per_video=per_video,

@@ -51,9 +51,7 @@ def _hac_k(faces, cannot_link=None, n_clusters=None):
 
 def _hac_threshold(faces, cannot_link=None, threshold=DEFAULT_HAC_THRESHOLD,
                    linkage="average"):
-    return threshold_hac(track_means(faces), threshold, set(map(tuple, np.asarray(
-        cannot_link if cannot_link is not None else [], np.int64).reshape(-1, 2).tolist())),
-        method=linkage)
+    return threshold_hac(track_means(faces), threshold, cannot_link, method=linkage)
 
 
 METHODS = {

@@ -5,7 +5,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from .common import relabel
+from .common import CannotLink, relabel
 
 # A distance no linkage can average away: a cluster pair containing a cannot-link pair stays
 # above any sensible threshold (for up to ~1e8 track pairs per merge).
@@ -13,14 +13,14 @@ _FORBIDDEN = 1e9
 
 
 def threshold_hac(embeddings: np.ndarray, threshold: float,
-                  cannot_link: set[tuple[int, int]] | None = None,
+                  cannot_link=None,
                   method: str = "average") -> np.ndarray:
     """Cluster unit vectors by cosine distance, cutting the tree at ``threshold``.
 
     Args:
         embeddings (np.ndarray): ``(N, D)`` L2-normalised track embeddings.
         threshold (float): Merge while the linkage distance is <= this cosine distance.
-        cannot_link (set[tuple[int, int]], optional): Row pairs that must stay apart
+        cannot_link (optional): ``(a, b)`` row pairs that must stay apart
             (e.g. tracks sharing a frame). Defaults to None.
         method (str): ``"average"`` or ``"complete"`` linkage. Defaults to ``"average"``.
 
@@ -35,8 +35,8 @@ def threshold_hac(embeddings: np.ndarray, threshold: float,
     if method not in ("average", "complete"):
         raise ValueError(f"linkage {method!r} cannot honour cannot-links; use average/complete")
     dist = np.clip(1.0 - embeddings @ embeddings.T, 0.0, 2.0).astype(np.float64)
-    for a, b in cannot_link or ():
-        dist[a, b] = dist[b, a] = _FORBIDDEN
+    pairs = CannotLink(cannot_link, n).pairs
+    dist[pairs[:, 0], pairs[:, 1]] = dist[pairs[:, 1], pairs[:, 0]] = _FORBIDDEN
     np.fill_diagonal(dist, 0.0)
     tree = linkage(squareform(dist, checks=False), method=method)
     return relabel(fcluster(tree, t=threshold, criterion="distance"))

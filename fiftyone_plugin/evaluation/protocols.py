@@ -79,13 +79,12 @@ def evaluate_tracks(y_true, y_pred, num_faces=None, unknown_policy: str = "own_i
     if unclustered not in ("singleton", "drop"):
         raise ValueError(f"unclustered must be 'singleton' or 'drop', not {unclustered!r}")
     clustered = np.array([not is_unknown_name(p) for p in y_pred], bool)
-    if unclustered == "drop":
-        keep = np.flatnonzero(clustered)
-        y_true = [y_true[i] for i in keep]
-        num_faces = None if num_faces is None else np.asarray(num_faces)[keep]
     coverage = float(clustered.mean()) if len(clustered) else 0.0
     if unclustered == "drop":
-        y_pred, clustered = [y_pred[i] for i in keep], clustered[keep]
+        keep = np.flatnonzero(clustered)
+        y_true, y_pred = [y_true[i] for i in keep], [y_pred[i] for i in keep]
+        num_faces = None if num_faces is None else np.asarray(num_faces)[keep]
+        clustered = clustered[keep]
     y_pred = np.array([str(p) if c else f"\0single_{i}"
                        for i, (p, c) in enumerate(zip(y_pred, clustered))], dtype=object)
     t, p, w = apply_unknown_policy(y_true, y_pred, num_faces, unknown_policy, is_unknown)
