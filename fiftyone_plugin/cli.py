@@ -4,6 +4,7 @@
     vfc demo [--dataset vfc-demo]        build the demo video and run the whole pipeline
     vfc run VIDEO... --dataset NAME      run the whole pipeline on your videos
     vfc cluster --dataset NAME           (re)cluster stored tracks with another method
+    vfc adapt --dataset NAME [--cluster] adapt the face model to the videos (VideoClusterNet)
     vfc evaluate --dataset NAME          score identities against frames.gt_faces
     vfc import bbt-buffy|easycom ...     import ground truth of the literature's datasets
     vfc runs --dataset NAME              list clustering and evaluation runs side by side
@@ -112,8 +113,23 @@ def cmd_cluster(args) -> int:
 
     summary = cluster_faces(_existing(args.dataset), out_field=args.out_field,
                             method=args.method, n_clusters=args.n_clusters,
-                            threshold=args.threshold, run_key=args.run_key)
+                            threshold=args.threshold, embeddings=args.embeddings,
+                            distance=args.distance, run_key=args.run_key)
     print(f"{args.method}: {summary}")
+    return 0
+
+
+def cmd_adapt(args) -> int:
+    _quiet_fiftyone()
+    from .stages import adapt_faces, cluster_faces
+
+    dataset = _existing(args.dataset)
+    summary = adapt_faces(dataset, out_embeddings=args.name, config=args.config,
+                          work_dir=args.work_dir, cfg_options=args.cfg_options)
+    print(f"adapted: {summary}")
+    if args.cluster:
+        summary = cluster_faces(dataset, embeddings=args.name, distance="loss")
+        print(f"parameter_free with the learned distance: {summary}")
     return 0
 
 
@@ -149,6 +165,9 @@ def cmd_runs(args) -> int:
             print(f"{key:<24} {'evaluate':<10} {cfg.pred_field + ' vs ' + cfg.gt_field:<34} "
                   f"{m['num_predicted']:>5} {m['wcp']:6.3f} {m['nmi']:6.3f} "
                   f"{m['bcubed_f']:6.3f}")
+        elif getattr(cfg, "method", None) == "vcn_adaptation":
+            print(f"{key:<24} {'adapt':<10} {Path(cfg.config).stem[:34]:<34} "
+                  f"{res.iterations:>5} it, {res.seconds / 60:.1f} min")
         elif hasattr(res, "num_identities"):
             print(f"{key:<24} {'cluster':<10} {cfg.method + ' -> ' + cfg.out_field:<34} "
                   f"{res.num_identities:>5}")
@@ -233,6 +252,8 @@ def cmd_demo(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mmengine.config import DictAction
+
     parser = argparse.ArgumentParser(prog="vfc", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -256,7 +277,21 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--out-field", default="frames.identities")
     c.add_argument("--run-key", default="face_identities")
     _method_args(c)
+    c.add_argument("--embeddings", default="original",
+                   help="'original' or the name of adapted embeddings ('adapted')")
+    c.add_argument("--distance", default="cosine", choices=["cosine", "loss"],
+                   help="'loss': VideoClusterNet's learned distance (adapted embeddings)")
     c.set_defaults(func=cmd_cluster)
+    a = sub.add_parser("adapt", help="adapt the face model to a dataset's videos (MMEngine)")
+    a.add_argument("--dataset", required=True)
+    a.add_argument("--config", help="mmcfg/adaptation/*.py (default: the CPU-sized one)")
+    a.add_argument("--work-dir", help="logs and checkpoints")
+    a.add_argument("--name", default="adapted", help="name of the adapted embeddings")
+    a.add_argument("--cfg-options", nargs="+", action=DictAction, default=None,
+                   help="override config keys, e.g. train_cfg.rounds=3")
+    a.add_argument("--cluster", action="store_true",
+                   help="then cluster with the learned distance into frames.identities")
+    a.set_defaults(func=cmd_adapt)
     e = sub.add_parser("evaluate", help="score identities against ground-truth faces")
     e.add_argument("--dataset", required=True)
     e.add_argument("--pred-field", default="frames.identities")

@@ -238,6 +238,61 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     return dict(_summary(results), store=str(root))
 
 
+DEFAULT_ADAPT_KEY = "face_adaptation"
+
+
+def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str | None = None,
+                store_dir: str | None = None, work_dir: str | None = None,
+                cfg_options: dict | None = None, run_key: str = DEFAULT_ADAPT_KEY,
+                progress=None) -> dict:
+    """Adapt the face model to these videos (VideoClusterNet, MMEngine) and store the
+    adapted embeddings of every face as ``out_embeddings`` in the face store.
+
+    Trains from ``config`` (default ``mmcfg/adaptation/vcn_sface_tail4_400it_pervideo.py``)
+    on the stored crops of the collection's videos (run ``embed_faces`` or
+    ``find_identities`` with crops first). The dataset's labels are not touched: cluster
+    with ``cluster_faces(..., embeddings=out_embeddings, distance="loss")`` afterwards.
+    The run (config file, work dir, time) is saved under ``run_key``.
+
+    Args:
+        out_embeddings (str): Name of the adapted embeddings. Defaults to ``"adapted"``.
+        config (str, optional): Adaptation config file.
+        work_dir (str, optional): Logs and checkpoints; defaults to
+            ``$VFC_CACHE_DIR/adaptation/<dataset>/<run_key>``.
+        cfg_options (dict, optional): Config overrides (``{"train_cfg.rounds": 3}``).
+
+    Returns:
+        dict: ``num_videos``, ``num_tracks``, ``iterations``, ``seconds``, ``work_dir``.
+    """
+    import time
+
+    from .adaptation.hooks import ProgressHook
+    from .adaptation.train import DEFAULT_CONFIG, build_runner, load_config
+    from .assets import cache_dir
+
+    ids, _ = _videos(sample_collection)
+    root = _store_root(sample_collection, store_dir)
+    for sid in ids:
+        FaceStore(root, sid).crops()  # clear errors before any training
+    name = sample_collection._dataset.name
+    work_dir = work_dir or str(cache_dir() / "adaptation" / name / run_key)
+    cfg = load_config(config or DEFAULT_CONFIG, work_dir, dataset=name, store_dir=str(root),
+                      ids=list(ids), cfg_options=cfg_options)
+    cfg.export_name = out_embeddings
+    runner = build_runner(cfg)
+    if progress is not None:
+        runner.register_hook(ProgressHook(progress))
+    start = time.perf_counter()
+    runner.train()
+    summary = dict(num_videos=len(ids), num_tracks=runner.train_dataloader.dataset.num_tracks,
+                   iterations=runner.iter, seconds=round(time.perf_counter() - start, 1),
+                   work_dir=str(runner.work_dir))
+    fo_io.save_run(sample_collection, run_key, dict(
+        method="vcn_adaptation", config=str(config or DEFAULT_CONFIG),
+        out_embeddings=out_embeddings, cfg_options=cfg_options or {}), summary)
+    return summary
+
+
 @contextmanager
 def _store_transaction():
     """Store writers that commit only if the whole block (dataset writes included) worked."""
@@ -317,6 +372,7 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                   out_field: str = fo_io.IDENTITIES_FIELD, store_dir: str | None = None,
                   method: str = DEFAULT_METHOD, n_clusters: int | None = None,
                   threshold: float | None = None, quality: QualityRules | None = None,
+                  embeddings: str = "original", distance: str = "cosine",
                   run_key: str = DEFAULT_RUN_KEY, save_views: bool = True,
                   progress=None) -> dict:
     """Group face tracks into identities and write ``out_field`` (``id_000``, ...).
@@ -332,34 +388,56 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         n_clusters (int, optional): Known K, for ``hac_k`` (and required-K FINCH/C1C).
         threshold (float, optional): Cosine distance for ``hac_threshold``; defaults to
             1 - SFace's verification threshold.
+        embeddings (str): ``"original"`` or the name of adapted embeddings in the store
+            (``"adapted"``, written by :func:`adapt_faces`). Defaults to ``"original"``.
+        distance (str): ``"cosine"``, or ``"loss"``: VideoClusterNet's learned distance
+            (the adapted model's loss), for ``parameter_free`` on adapted embeddings.
+            Defaults to ``"cosine"``.
 
     Returns:
         dict: ``num_identities``, ``num_tracks``, ``num_unknown_tracks``, ``num_faces``.
     """
     method_kwargs = _method_kwargs(method, n_clusters, threshold)
+    if distance not in ("cosine", "loss"):
+        raise ValueError(f"distance must be 'cosine' or 'loss', not {distance!r}")
+    if distance == "loss" and method != "parameter_free":
+        raise ValueError("distance='loss' works with method 'parameter_free' only")
     ids, _, sizes, faces = _read(sample_collection, in_field)
     fo_io.check_output_field(sample_collection, out_field)
     rules = quality or QualityRules()
     root = _store_root(sample_collection, store_dir)
+    heads = set()
     for sid in ids:
         table, det_ids = faces[sid]
         store = FaceStore(root, sid)
+        vectors, meta = store.read_embeddings(embeddings)
+        heads.add(meta.get("head"))
         rows = np.array([store.row.get(d, -1) for d in det_ids], dtype=np.int64)
         missing = rows < 0
         rows[missing] = 0
-        table.embeddings = store.embeddings[rows] if len(store) else np.zeros(
+        table.embeddings = vectors[rows] if len(store) else np.zeros(
             (len(rows), 128), np.float32)
         table.sharpness = np.where(missing, -1.0, store.arrays["sharpness"][rows]
                                    if len(store) else 0.0).astype(np.float32)
+    if distance == "loss":
+        if len(heads) != 1 or None in heads:
+            raise ValueError(f"distance='loss' needs '{embeddings}' embeddings from one "
+                             "adaptation run for all videos: run adapt_faces on this "
+                             "collection first")
+        from .adaptation.distance import LossDistance
+
+        method_kwargs["distance"] = LossDistance.from_file(heads.pop())
     if progress is not None:
         progress(0.5, "clustering")
     return _cluster_and_write(sample_collection, {sid: faces[sid] for sid in ids}, sizes,
                               out_field, rules, method, method_kwargs, run_key, in_field,
-                              save_views=save_views)
+                              save_views=save_views,
+                              run_config=dict(embeddings=embeddings, distance=distance))
 
 
 def _cluster_and_write(samples, faces, sizes, out_field, rules, method, method_kwargs,
-                       run_key, in_field, extra_writes=None, save_views=True) -> dict:
+                       run_key, in_field, extra_writes=None, save_views=True,
+                       run_config=None) -> dict:
     assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, method,
                                 **method_kwargs)
     per_sample = {sid: _identity_frames(t, d, *sizes[sid], assignment[sid])
@@ -373,9 +451,10 @@ def _cluster_and_write(samples, faces, sizes, out_field, rules, method, method_k
     summary = dict(num_identities=len(identities), num_tracks=num_tracks,
                    num_unknown_tracks=num_tracks - clustered,
                    num_faces=int(sum(len(t) for t, _ in faces.values())))
+    settings = {k: v for k, v in method_kwargs.items() if k != "distance"}  # not JSON
     fo_io.save_run(samples, run_key, dict(
-        method=method, **method_kwargs, in_field=in_field, out_field=out_field,
-        quality=asdict(rules)), dict(
+        method=method, **settings, **(run_config or {}), in_field=in_field,
+        out_field=out_field, quality=asdict(rules)), dict(
         assignments={sid: {str(t): fo_io.identity_label(c) for t, c in a.items()}
                      for sid, a in assignment.items()}, **summary))
     fo_io.color_by_label(samples, out_field)

@@ -266,3 +266,36 @@ def test_cli_cluster_evaluate_and_import(dataset, tmp_path, capsys):
     assert main(["cluster", "--dataset", "no-such-dataset"]) == 1
     assert "no dataset named" in capsys.readouterr().err
     fo.delete_dataset(name)
+
+
+def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_path):
+    from fiftyone_plugin.adaptation.train import DEFAULT_CONFIG
+
+    _video_dataset(dataset, two_shot_video)
+    stages.find_identities(dataset)
+    _ground_truth_from_layout(dataset)
+    with pytest.raises(FileNotFoundError, match="no 'adapted' embeddings"):
+        stages.cluster_faces(dataset, embeddings="adapted", distance="loss",
+                             out_field="frames.vcn")
+    with pytest.raises(ValueError, match="'parameter_free' only"):
+        stages.cluster_faces(dataset, method="finch", distance="loss", out_field="frames.vcn")
+    # a user's config on top of the shipped one, as OpenMMLab users write them
+    config = tmp_path / "vcn_sface_tiny.py"
+    config.write_text(
+        f"_base_ = ['{DEFAULT_CONFIG}']\n"
+        "model = dict(head=dict(hidden_channels=64, bottleneck_channels=32, "
+        "out_channels=128))\n"
+        "train_dataloader = dict(batch_size=4, num_workers=0)\n"
+        "train_cfg = dict(warmup_iters=4, rounds=1, iters_per_round=4, faces_per_track=4)\n")
+    frames_before = sorted(dataset.get_frame_field_schema())
+    foo.execute_operator(f"{URI}/adapt_faces", ctx=dict(dataset=dataset, params=dict(
+        config=str(config))))
+    assert sorted(dataset.get_frame_field_schema()) == frames_before  # labels untouched
+    run = dataset.load_run_results("face_adaptation")
+    assert run.iterations == 8 and run.num_tracks >= 2
+    summary = stages.cluster_faces(dataset, embeddings="adapted", distance="loss",
+                                   out_field="frames.vcn", run_key="vcn")
+    assert summary["num_identities"] >= 1
+    assert dataset.get_run_info("vcn").config.distance == "loss"
+    report = stages.evaluate_identities(dataset, pred_field="frames.vcn", eval_key="eval_vcn")
+    assert report["track"]["wcp"] == 1.0  # never merges Obama with Biden (they share frames)

@@ -76,8 +76,19 @@ class SFace(nn.Module):
         self.embedding_dim = embedding_dim
 
     def forward(self, x: Tensor) -> Tensor:
+        return self.forward_tail(self.forward_trunk(x, 0), 0)
+
+    def forward_trunk(self, x: Tensor, num_layers: int) -> Tensor:
+        """Input normalisation and the first ``num_layers`` conv units. With
+        :meth:`forward_tail` this lets a fine-tuning run a frozen trunk once per input."""
         x = (x - 127.5) * 0.0078125
-        for name in self.layer_names:
+        for name in self.layer_names[:num_layers]:
+            x = getattr(self, name)(x)
+        return x
+
+    def forward_tail(self, x: Tensor, num_layers: int) -> Tensor:
+        """The conv units after the first ``num_layers``, then the embedding layers."""
+        for name in self.layer_names[num_layers:]:
             x = getattr(self, name)(x)
         x = self.dropout(self.bn1(x))
         return self.fc1(self.pre_fc1(torch.flatten(x, 1)))

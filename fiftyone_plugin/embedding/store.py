@@ -5,6 +5,9 @@ One folder per video (named by the FiftyOne sample id) under a per-dataset root:
     <root>/<sample_id>/faces.npz   det ids, frame numbers, track ids, boxes, scores,
                                    sharpness, embeddings (float32, unit norm)
     <root>/<sample_id>/crops.u8    aligned RGB crops, (N, 112, 112, 3) uint8, raw
+    <root>/<sample_id>/embeddings_<name>.npz
+                                   other embeddings of the same faces (e.g. ``adapted``
+                                   by the adaptation runner), with their provenance
 
 Crops are streamed to disk while a video is decoded, so memory stays bounded. A writer works
 in a temporary folder and :meth:`FaceStoreWriter.commit` swaps it in, so a failed run leaves
@@ -12,6 +15,7 @@ the previous store intact. Adaptation reads crops by detection id from here.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -96,3 +100,33 @@ class FaceStore:
         s = int(self.arrays["crop_size"])
         return np.memmap(self.path / "crops.u8", dtype=np.uint8, mode="r",
                          shape=(len(self), s, s, 3))
+
+    def read_embeddings(self, name: str | None = None) -> tuple[np.ndarray, dict]:
+        """The original embeddings (``name`` None or ``"original"``) or a named set written
+        by :meth:`write_embeddings`, with its metadata."""
+        if name in (None, "original"):
+            return self.embeddings, {}
+        path = self.path / f"embeddings_{name}.npz"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"no '{name}' embeddings for {self.path.name}: run the adaptation "
+                "(`vfc adapt` / the 'Adapt face model' operator) first, or use the original "
+                "embeddings")
+        with np.load(path) as z:
+            emb, meta = z["embeddings"], json.loads(str(z["meta"]))
+        if len(emb) != len(self):
+            raise ValueError(f"{path} has {len(emb)} embeddings for {len(self)} faces: the "
+                             "faces were re-embedded since; run the adaptation again")
+        return emb, meta
+
+    def write_embeddings(self, name: str, embeddings: np.ndarray, meta: dict) -> Path:
+        """Atomically store another embedding of every face (row order of the store)."""
+        if name == "original" or not name.replace("_", "").isalnum():
+            raise ValueError(f"invalid embedding name {name!r}: use letters, digits, _")
+        if len(embeddings) != len(self):
+            raise ValueError(f"{len(embeddings)} embeddings for {len(self)} faces")
+        path = self.path / f"embeddings_{name}.npz"
+        tmp = self.path / f".embeddings_{name}.{uuid.uuid4().hex[:8]}.npz"
+        np.savez(tmp, embeddings=np.asarray(embeddings, np.float32), meta=json.dumps(meta))
+        os.replace(tmp, path)
+        return path

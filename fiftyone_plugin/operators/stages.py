@@ -138,11 +138,43 @@ class ClusterFaces(_StageOperator):
 
     def extra_inputs(self, inputs):
         _method_inputs(inputs)
+        _embedding_inputs(inputs)
         inputs.bool("save_views", default=True, label="Save a view per identity")
 
     def kwargs(self, ctx):
-        return dict(super().kwargs(ctx), **_method_kwargs(ctx),
+        return dict(super().kwargs(ctx), **_method_kwargs(ctx), **_embedding_kwargs(ctx),
                     save_views=bool(ctx.params.get("save_views", True)))
+
+
+def _embedding_inputs(inputs: types.Object) -> None:
+    inputs.str("embeddings", default="original", label="Embeddings",
+               description="'original', or the name given to adapted ones ('adapted')")
+    distance = types.Dropdown(label="Distance")
+    distance.add_choice("cosine", label="Cosine")
+    distance.add_choice("loss", label="Learned (VideoClusterNet loss; adapted, parameter-free)")
+    inputs.enum("distance", distance.values(), default="cosine", view=distance)
+
+
+def _embedding_kwargs(ctx) -> dict:
+    return dict(embeddings=ctx.params.get("embeddings") or "original",
+                distance=ctx.params.get("distance") or "cosine")
+
+
+class AdaptFaces(_StageOperator):
+    NAME, LABEL = "adapt_faces", "Adapt face model to videos"
+    DESCRIPTION = ("VideoClusterNet self-supervised adaptation (MMEngine) on the videos' own "
+                   "tracks; stores adapted embeddings of every face")
+    FUNCTION = staticmethod(stages.adapt_faces)
+    FIELDS = (("out_embeddings", "adapted", "Adapted embeddings name",
+               "name under which the face store keeps them"),
+              ("run_key", stages.DEFAULT_ADAPT_KEY, "Run key", "name of the stored run"))
+
+    def extra_inputs(self, inputs):
+        inputs.str("config", label="Config file",
+                   description="mmcfg/adaptation/*.py (empty: the CPU-sized default)")
+
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx), config=none_if_empty(ctx.params.get("config")))
 
 
 class EvaluateIdentities(_StageOperator):
@@ -186,5 +218,5 @@ class FindIdentities(_DetectorStage):
         return dict(super().kwargs(ctx), **_method_kwargs(ctx))
 
 
-OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, ClusterFaces, EvaluateIdentities,
-             FindIdentities)
+OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, AdaptFaces, ClusterFaces,
+             EvaluateIdentities, FindIdentities)

@@ -1,0 +1,19 @@
+# VideoClusterNet on SFace (128-D). Values the paper leaves open are DINO's defaults
+# (methods.md section 4.2), marked "project default".
+model = dict(
+    type='VideoClusterNet',
+    backbone=dict(type='SFace'),
+    pretrained='sface',  # converted OpenCV Zoo weights (`vfc weights fetch`), or a .pth path
+    head=dict(
+        type='DINOHead',
+        in_channels=128,
+        hidden_channels=2048,  # project default (DINO)
+        bottleneck_channels=256,  # project default (DINO)
+        out_channels=4096,  # project default: DINO's per-video size
+        num_layers=3),
+    student_temp=0.1,  # project default (DINO)
+    teacher_temp=0.04,  # project default (DINO)
+    center_momentum=0.9,  # project default (DINO)
+    ema_momentum=0.004,  # mmengine convention (weight of the student): DINO's 0.996
+    backbone_eval=True,  # project default: BN statistics and dropout stay frozen
+    frozen_layers=0)  # 0: the whole backbone fine-tunes, as in the paper
