@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 import numpy as np
 
@@ -43,6 +44,10 @@ def track_truth(labels: dict, faces) -> tuple[dict[int, str], list[int]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--adapt", action="store_true",
+                    help="also adapt on the clip and run the adapted variants")
+    ap.add_argument("--adapt-config", default=None)
+    ap.add_argument("--adapt-matching", default="gaussian", choices=["gaussian", "parameter_free"])
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if not CLIP.is_dir():
@@ -50,6 +55,7 @@ def main() -> int:
         return 0
     import fiftyone as fo
 
+    from benchmarks.run_quality import ADAPTED_METHODS, variant
     from fiftyone_plugin import stages
     from fiftyone_plugin.evaluation import evaluate_tracks
 
@@ -61,10 +67,20 @@ def main() -> int:
         cuts = sorted(d.support[0] for d in ds.first().shots.detections)[1:]
         report = dict(cuts_found=[c - 1 for c in cuts], cuts_true=[56, 118, 159],
                       tracks=summary["num_tracks"], methods={})
-        for method in METHODS:
-            field = f"frames.pred_{method}"
-            stages.cluster_faces(ds, out_field=field, method=method, run_key=method,
-                                 save_views=False)
+        methods = list(METHODS)
+        if args.adapt:
+            cpu, wall = time.process_time(), time.perf_counter()
+            stages.adapt_faces(ds, config=args.adapt_config, cfg_options={
+                "train_cfg.matching.method": args.adapt_matching})
+            report["adaptation"] = dict(matching=args.adapt_matching,
+                cpu_minutes=round((time.process_time() - cpu) / 60, 2),
+                wall_minutes=round((time.perf_counter() - wall) / 60, 2))
+            methods += [m for m in ADAPTED_METHODS if not m.startswith("hac_k")]
+        for method in methods:
+            base, extra = variant(method)
+            field = f"frames.pred_{method.replace('@', '_')}"
+            stages.cluster_faces(ds, out_field=field, method=base,
+                                 run_key=method.replace("@", "_"), save_views=False, **extra)
             numbers, boxes, idx, labs = ds.values(
                 ["frames.frame_number", f"{field}.detections.bounding_box",
                  f"{field}.detections.index", f"{field}.detections.label"])

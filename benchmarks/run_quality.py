@@ -15,6 +15,12 @@ Methods: ours (``parameter_free``, ``c1c``, ``finch``), the fixed-threshold base
 do today without tracks: frame-level ``dbscan`` (scikit-learn, cosine, eps 0.5) and
 ``hdbscan`` (scikit-learn, min_cluster_size 5) on the face embeddings, noise = unknown.
 Face-level methods are scored at frame level only (a track has no single label there).
+
+With ``--adapt`` every video is also adapted on its own (VideoClusterNet, transductive;
+``--adapt-config``, default the CPU-sized config; ``--adapt-matching``), timed in CPU
+minutes, and the adapted
+variants run too: ``<method>@adapted`` clusters the adapted embeddings by cosine,
+``parameter_free@loss`` uses the adapted model's loss as the distance (the paper's stage 3).
 """
 from __future__ import annotations
 
@@ -29,6 +35,32 @@ from benchmarks.report import write_json
 
 TRACK_METHODS = ("parameter_free", "c1c", "finch", "hac_threshold", "hac_k")
 FACE_METHODS = ("dbscan", "hdbscan")
+ADAPTED_METHODS = ("parameter_free@loss", "parameter_free@adapted", "c1c@adapted",
+                   "hac_threshold@adapted", "hac_k@adapted")
+
+
+def variant(method: str) -> tuple[str, dict]:
+    """``"parameter_free@loss"`` -> ``("parameter_free", embeddings/distance arguments)``."""
+    base, _, kind = method.partition("@")
+    if not kind:
+        return base, {}
+    return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
+
+
+def adapt_videos(dataset, ids, config: str | None, matching: str = "gaussian") -> dict:
+    """Adapt on each video alone (transductive); CPU and wall minutes per video."""
+    from fiftyone_plugin import stages
+
+    out = {}
+    for k, sid in enumerate(ids):
+        cpu, wall = time.process_time(), time.perf_counter()
+        summary = stages.adapt_faces(dataset.select(sid), config=config, run_key=f"adapt_{k}",
+                                     cfg_options={"train_cfg.matching.method": matching})
+        out[sid] = dict(cpu_minutes=round((time.process_time() - cpu) / 60, 2),
+                        wall_minutes=round((time.perf_counter() - wall) / 60, 2),
+                        tracks=summary["num_tracks"], iterations=summary["iterations"])
+        print(f"adapted video {k}: {out[sid]}", flush=True)
+    return out
 
 
 def _face_level(dataset, sid: str, method: str, out_field: str) -> None:
@@ -54,7 +86,8 @@ def _face_level(dataset, sid: str, method: str, out_field: str) -> None:
     fo_io.write_frame_labels(view, out_field, {sid: frames})
 
 
-def run(videos: Path, methods: list[str]) -> dict:
+def run(videos: Path, methods: list[str], adapt: bool = False,
+        adapt_config: str | None = None, matching: str = "gaussian") -> dict:
     import fiftyone as fo
 
     from benchmarks.make_multishot import load_manifest
@@ -70,23 +103,31 @@ def run(videos: Path, methods: list[str]) -> dict:
         frames = int(sum(dataset.values("metadata.total_frame_count")))
         true_k = dict(zip(ids, dataset.values("num_identities")))
         names = dict(zip(ids, dataset.values("video")))
+        adaptation = {}
+        if adapt:
+            adaptation = {names[sid]: m for sid, m in
+                          adapt_videos(dataset, ids, adapt_config, matching).items()}
+            methods = list(methods) + [m for m in ADAPTED_METHODS if m not in methods]
         results = {}
         for method in methods:
-            field = f"frames.pred_{method}"
+            base, extra = variant(method)
+            field = f"frames.pred_{method.replace('@', '_')}"
             t0 = time.perf_counter()
             for sid in ids:
                 view = dataset.select(sid)
                 if method in FACE_METHODS:
                     _face_level(dataset, sid, method, field)
                 else:
-                    stages.cluster_faces(view, out_field=field, method=method,
-                                         n_clusters=true_k[sid] if method == "hac_k" else None,
-                                         run_key=f"run_{method}", save_views=False)
+                    stages.cluster_faces(view, out_field=field, method=base,
+                                         n_clusters=true_k[sid] if base == "hac_k" else None,
+                                         run_key=f"run_{method.replace('@', '_')}",
+                                         save_views=False, **extra)
             seconds = time.perf_counter() - t0
+            key = method.replace("@", "_")
             report = stages.evaluate_identities(dataset, pred_field=field,
-                                                eval_key=f"eval_{method}", per_video=True)
+                                                eval_key=f"eval_{key}", per_video=True)
             kept = stages.evaluate_identities(dataset, pred_field=field, per_video=True,
-                                              eval_key=f"eval_{method}_clustered",
+                                              eval_key=f"eval_{key}_clustered",
                                               unclustered="drop")
             per_video = {names[sid]: dict(predicted_k=m["num_predicted"],
                                           true_k=m["num_true"], wcp=round(m["wcp"], 4),
@@ -103,13 +144,13 @@ def run(videos: Path, methods: list[str]) -> dict:
                 | dict(c_dif=kept["c_dif"]),
                 clustering_seconds=round(seconds, 2), per_video=per_video)
             t, f = results[method].get("track", {}), results[method]["frame"]
-            print(f"{method:15s} track B3F {t.get('bcubed_f', float('nan')):.3f} "
+            print(f"{method:22s} track B3F {t.get('bcubed_f', float('nan')):.3f} "
                   f"frame WCP {f['wcp']:.3f} NMI {f['nmi']:.3f} B3F {f['bcubed_f']:.3f} "
                   f"#C DIF {report['c_dif']} | clustered tracks only: frame B3F "
                   f"{kept['frame']['bcubed_f']:.3f} #C DIF {kept['c_dif']} "
                   f"(coverage {report['coverage']:.3f})", flush=True)
         return dict(videos=len(ids), frames=frames, pipeline_seconds=round(pipeline_s, 1),
-                    methods=results)
+                    adaptation=adaptation, methods=results)
     finally:
         dataset.delete()
 
@@ -119,6 +160,11 @@ def main() -> int:
     ap.add_argument("--videos", required=True, help="folder with manifest.json")
     ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
                     choices=list(TRACK_METHODS + FACE_METHODS))
+    ap.add_argument("--adapt", action="store_true",
+                    help="also adapt on each video and run the adapted variants")
+    ap.add_argument("--adapt-config", default=None, help="adaptation config file")
+    ap.add_argument("--adapt-matching", default="gaussian", choices=["gaussian", "parameter_free"],
+                    help="coarse track matching of the adaptation")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     videos = Path(args.videos)
@@ -126,7 +172,7 @@ def main() -> int:
         print(f"skipped: {videos}/manifest.json is absent (make it with "
               "python -m benchmarks.make_multishot)")
         return 0
-    report = run(videos, args.methods)
+    report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)
     return 0

@@ -427,6 +427,7 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         from .adaptation.distance import LossDistance
 
         method_kwargs["distance"] = LossDistance.from_file(heads.pop())
+        method_kwargs["fallback"] = None  # a cosine fallback means nothing on the loss scale
     if progress is not None:
         progress(0.5, "clustering")
     return _cluster_and_write(sample_collection, {sid: faces[sid] for sid in ids}, sizes,

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from fiftyone_plugin.adaptation.distance import LossDistance
-from fiftyone_plugin.adaptation.matching import TrackGaussians, match_tracks, outlier_threshold
+from fiftyone_plugin.adaptation.matching import (TrackGaussians, match_by_clustering,
+                                                 match_tracks, outlier_threshold)
 from fiftyone_plugin.embedding.store import FaceStore, FaceStoreWriter
 
 # small head and batches: seconds per run on 2 cores
@@ -65,6 +66,16 @@ def test_matching_leaves_far_tracks_alone():
     rng = np.random.default_rng(2)
     faces, _ = gaussian_tracks(rng, 10.0 * np.eye(4, 8), tracks_per_id=1)
     assert len(set(match_tracks(faces, pca_dim=4))) == 4
+
+
+def test_matching_by_clustering_links_close_tracks_only():
+    rng = np.random.default_rng(3)
+    faces, owner = gaussian_tracks(rng, np.eye(3, 32), faces=8, sigma=0.05)
+    faces = [f / np.linalg.norm(f, axis=1, keepdims=True) for f in faces]
+    labels = match_by_clustering(faces)
+    assert all(len(set(labels[owner == i])) == 1 for i in range(3))
+    assert len(set(labels)) == 3
+    assert len(set(match_by_clustering(faces, cannot_link=[(0, 1)]))) >= 4
 
 
 def brute_force_loss(dist, fa, fb):
@@ -239,3 +250,29 @@ def test_runner_from_config_trains_exports_and_resumes(store_root, tmp_path, req
     resumed.train()
     assert len(done) == 8 and done[-1] == 1.0
     assert resumed.iter == 16
+
+
+def test_distributed_launch_with_two_processes(store_root, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from fiftyone_plugin.adaptation.train import DEFAULT_CONFIG
+
+    root = Path(__file__).resolve().parents[1]
+    options = [f"{k}={v}" for k, v in TINY.items()] + [
+        f"train_dataloader.dataset.data_root={store_root}", "env_cfg.dist_cfg.backend=gloo",
+        "model_wrapper_cfg.device_ids=None", "train_cfg.warmup_iters=2",
+        "train_cfg.rounds=1", "train_cfg.iters_per_round=2"]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_port", "29577", str(root / "tests" / "ddp_cpu_launch.py"),
+           str(DEFAULT_CONFIG), "--launcher", "pytorch", "--work-dir", str(tmp_path / "work"),
+           "--cfg-options", *options]
+    env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Distributed training: True" in done.stdout + done.stderr
+    assert (tmp_path / "work" / "iter_4.pth").is_file()
+    emb, _ = FaceStore(store_root, "video_a").read_embeddings("adapted")
+    assert emb.shape == (36, 128)

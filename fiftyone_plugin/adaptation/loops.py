@@ -7,7 +7,7 @@ import torch
 from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
 
-from .matching import match_tracks
+from .matching import MATCHERS
 from .registry import LOOPS
 
 
@@ -27,8 +27,10 @@ class AdaptationLoop(IterBasedTrainLoop):
         warmup_iters (int): Head-only iterations. Defaults to 100.
         rounds (int): Matching + fine-tuning rounds. Defaults to 2.
         iters_per_round (int): Joint iterations per round. Defaults to 200.
-        matching (dict, optional): Arguments of
-            :func:`~fiftyone_plugin.adaptation.matching.match_tracks`.
+        matching (dict, optional): ``method`` (``"gaussian"``: VideoClusterNet's rule,
+            :func:`~fiftyone_plugin.adaptation.matching.match_tracks`, the default; or
+            ``"parameter_free"``: :func:`~fiftyone_plugin.adaptation.matching.
+            match_by_clustering`) and that function's arguments.
         faces_per_track (int): Faces per track embedded for matching. Defaults to 16.
         **kwargs: ``val_begin``, ``val_interval``, ``dynamic_intervals`` of
             ``IterBasedTrainLoop``.
@@ -45,6 +47,9 @@ class AdaptationLoop(IterBasedTrainLoop):
         self.rounds = rounds
         self.iters_per_round = iters_per_round
         self.matching = dict(matching or {})
+        method = self.matching.pop("method", "gaussian")
+        assert method in MATCHERS, f"matching method {method!r} not in {sorted(MATCHERS)}"
+        self.matcher = MATCHERS[method]
         self.faces_per_track = faces_per_track
         self._phase: int | None = None  # -1 warm-up, r >= 0 round r
 
@@ -85,4 +90,4 @@ class AdaptationLoop(IterBasedTrainLoop):
         crops, owner = dataset.sample_faces(self.faces_per_track)
         emb = self.algorithm.embed(torch.from_numpy(crops).permute(0, 3, 1, 2)).cpu().numpy()
         faces = [emb[owner == t] for t in range(dataset.num_tracks)]
-        return match_tracks(faces, dataset.cannot_link, **self.matching)
+        return self.matcher(faces, dataset.cannot_link, **self.matching)

@@ -1,4 +1,7 @@
-"""VideoClusterNet's coarse track matching: cross-shot positive pairs for fine-tuning.
+"""Coarse track matching: cross-shot positive pairs for fine-tuning.
+
+:func:`match_tracks` is VideoClusterNet's rule (``method="gaussian"`` in a config);
+:func:`match_by_clustering` is a project alternative (``method="parameter_free"``).
 
 Each track gets a Gaussian ``N(mu_t, Sigma_t)`` fitted to its face embeddings and an
 adaptive threshold ``tau_t``: the mean of the lowest 25 % of the log-densities of its own
@@ -110,3 +113,26 @@ def match_tracks(faces: list[np.ndarray], cannot_link=None, fraction: float = 0.
     # most confident links first, so a chain that would join a cannot-link drops its weakest
     order = np.argsort(-pair[a, b], kind="stable")
     return constrained_components(n, a, b, order, constraints)
+
+
+def match_by_clustering(faces: list[np.ndarray], cannot_link=None, **kwargs) -> np.ndarray:
+    """Group tracks as the parameter-free clustering does on the current embeddings
+    (project alternative to :func:`match_tracks`).
+
+    The Gaussian rule only fires when another track's mean falls among a track's own
+    faces, i.e. for near-duplicate tracks; across shots (another pose, light or photo) the
+    margins are hundreds of log-density units short (BENCHMARKS.md). The parameter-free
+    clustering links tracks closer than the impostor bound, a rule with few false merges,
+    so its groups give cross-shot positives from the first round.
+
+    Args:
+        faces (list[np.ndarray]): Per track, its ``(n, D)`` face embeddings.
+        cannot_link (optional): Track pairs never grouped.
+        **kwargs: Arguments of :func:`fiftyone_plugin.clustering.parameter_free`.
+    """
+    from ..clustering import cluster
+
+    return cluster(faces, "parameter_free", cannot_link=cannot_link, **kwargs)
+
+
+MATCHERS = {"gaussian": match_tracks, "parameter_free": match_by_clustering}

@@ -5,7 +5,9 @@ train_cfg = dict(
     rounds=2,
     iters_per_round=150,
     faces_per_track=16,
-    matching=dict(fraction=0.25, pca_dim=32, eps=1e-2, mutual=False))
+    # VideoClusterNet's Gaussian rule (its arguments: fraction=0.25, pca_dim=32, eps=1e-2,
+    # mutual=False); method='parameter_free' is the project alternative
+    matching=dict(method='gaussian'))
 # lr 1e-3 for the head, 1e-5 for the pretrained backbone (project default, DINO-style)
 optim_wrapper = dict(
     type='OptimWrapper',
