@@ -11,7 +11,11 @@ medians over ``--repeats`` runs, ours and OpenCV's interleaved in the same proce
 * end-to-end: our ``process_video`` (decode, shots, detect, track, align, embed) vs the
   OpenCV per-frame loop (decode, detect, alignCrop, feature; no shots, no tracking), in
   seconds per minute of video, and their ratio;
-* peak RSS of the process (``ru_maxrss``).
+* peak RSS of the process (``ru_maxrss``);
+* the physical floor: multiply-adds per frame (mmengine's complexity analysis of the
+  detector at 720p plus SFace per face; mmengine counts one multiply-add as one FLOP)
+  against the machine's measured fp32 GEMM multiply-adds per second, as the frame rate
+  that the arithmetic alone would allow and the share of it the pipeline reaches.
 """
 from __future__ import annotations
 
@@ -58,6 +62,27 @@ def seconds(fn) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
+
+
+def gemm_macs_per_s(n: int = 2048, repeats: int = 5) -> float:
+    """Measured fp32 GEMM throughput of this machine (torch/MKL, all threads), n^3 / s."""
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    a @ b  # warm-up
+    return n ** 3 / statistics.median(seconds(lambda: a @ b) for _ in range(repeats))
+
+
+def macs_per_frame(detector, embedder, frame: np.ndarray, faces: int) -> dict:
+    """Multiply-adds of the detector on one frame (padded as it runs) and of SFace per face."""
+    from mmengine.analysis import get_model_complexity_info
+
+    h, w = frame.shape[:2]
+    pad = lambda v: -(-v // 32) * 32  # noqa: E731  (the detector pads to /32)
+    x = torch.zeros(1, 3, pad(h), pad(w))
+    det = get_model_complexity_info(detector.model, inputs=(x,), show_table=False,
+                                    show_arch=False)["flops"]
+    emb = get_model_complexity_info(embedder.model, inputs=(torch.zeros(1, 3, 112, 112),),
+                                    show_table=False, show_arch=False)["flops"]
+    return dict(detector=det, embedder_per_face=emb, per_frame=det + faces * emb)
 
 
 def opencv_loop(path: str, det, rec) -> tuple[int, float]:
@@ -120,6 +145,10 @@ def main() -> None:
         res["cv_e2e_s"].append(dt)
     med = {k: statistics.median(v) for k, v in res.items()}
     minutes = args.frames / 25 / 60
+    macs = macs_per_frame(detector, embedder, frames[0], faces=3)
+    peak = gemm_macs_per_s()
+    floor_fps = peak / macs["per_frame"]
+    achieved_fps = args.frames / med["e2e_s"]
     report = dict(
         video="1280x720, 25 fps, 3 faces/frame, 2 shots", frames=args.frames,
         repeats=args.repeats, threads=torch.get_num_threads(),
@@ -132,6 +161,12 @@ def main() -> None:
         realtime_factor=round(minutes * 60 / med["e2e_s"], 3),
         faces_ours=e2e_faces, faces_opencv=cv_faces,
         peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+        gmacs_per_frame=dict(detector=round(macs["detector"] / 1e9, 3),
+                             embedder_per_face=round(macs["embedder_per_face"] / 1e9, 3),
+                             total_3_faces=round(macs["per_frame"] / 1e9, 3)),
+        measured_gemm_gmacs_per_s=round(peak / 1e9, 1),
+        arithmetic_floor_fps=round(floor_fps, 1), achieved_fps=round(achieved_fps, 2),
+        share_of_floor=round(achieved_fps / floor_fps, 3),
         all_runs={k: [round(x, 3) for x in v] for k, v in res.items()})
     print(json.dumps(report, indent=2))
     write_json(args.json, report)

@@ -299,3 +299,9 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
     assert dataset.get_run_info("vcn").config.distance == "loss"
     report = stages.evaluate_identities(dataset, pred_field="frames.vcn", eval_key="eval_vcn")
     assert report["track"]["wcp"] == 1.0  # never merges Obama with Biden (they share frames)
+    from fiftyone_plugin.cli import main
+
+    assert main(["cluster", "--dataset", dataset.name, "--embeddings", "adapted",
+                 "--method", "c1c", "--out-field", "frames.c1c_adapted",
+                 "--run-key", "c1c_adapted"]) == 0
+    assert dataset.get_run_info("c1c_adapted").config.embeddings == "adapted"

@@ -1,20 +1,6 @@
 # 200 head-only iterations, then 2 rounds of coarse matching + 200 joint iterations.
-train_cfg = dict(
-    type='AdaptationLoop',
-    warmup_iters=200,
-    rounds=2,
-    iters_per_round=200,
-    faces_per_track=16,
-    # VideoClusterNet's Gaussian rule (its arguments: fraction=0.25, pca_dim=32, eps=1e-2,
-    # mutual=False); method='parameter_free' is the project alternative
-    matching=dict(method='gaussian'))
-# lr 1e-3 for the head, 1e-5 for the pretrained backbone (project default, DINO-style)
-optim_wrapper = dict(
-    type='OptimWrapper',
-    constructor='StudentOptimWrapperConstructor',  # the EMA teacher is not optimised
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.04),
-    paramwise_cfg=dict(custom_keys={'student.backbone': dict(lr_mult=0.01)}),
-    clip_grad=dict(max_norm=3.0))
+_base_ = ['./adamw_400it.py']
+train_cfg = dict(warmup_iters=200, iters_per_round=200)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
     dict(type='CosineAnnealingLR', by_epoch=False, begin=50, end=600, eta_min_ratio=0.1),
