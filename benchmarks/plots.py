@@ -45,13 +45,13 @@ def quality(report: dict, path: Path) -> None:
 
     methods = list(report["methods"])
     metrics = ("wcp", "nmi", "bcubed_f")
-    fig, ax = plt.subplots(figsize=(9, 3.5))
+    fig, ax = plt.subplots(figsize=(max(9.0, 1.0 * len(methods)), 4.0))
     x = np.arange(len(methods))
     for k, m in enumerate(metrics):
         ax.bar(x + (k - 1) * 0.27, [report["methods"][n]["frame"][m] for n in methods], 0.27,
                label=f"frame-level {m}")
-    ax.set_xticks(x, [f"{n}\n#C DIF {report['methods'][n]['c_dif']}" for n in methods],
-                  fontsize=8)
+    ax.set_xticks(x, [f"{n.replace('@', chr(10) + '@')}\n#C DIF {report['methods'][n]['c_dif']}"
+                      for n in methods], fontsize=7)
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(f"Generated multi-shot videos ({report['videos']} videos, "

@@ -81,14 +81,16 @@ class AdaptationRunner(Runner):
         dataset = self.train_dataloader.dataset
         meta = dict(backbone=str(backbone_path.resolve()), head=str(head_path.resolve()),
                     work_dir=str(work_dir.resolve()), iterations=self.iter)
+        dim = getattr(teacher.backbone, "embedding_dim", 0)
+        embedded = []  # every video first, then the writes: no mix of old and new sets
         for store in dataset.stores:
             crops = store.crops()
             emb = [algorithm.embed(torch.from_numpy(np.array(crops[i:i + 512]))
                                    .permute(0, 3, 1, 2)).cpu().numpy()
                    for i in range(0, len(crops), 512)]
-            dim = getattr(teacher.backbone, "embedding_dim", 0)
-            store.write_embeddings(self.export_name, np.concatenate(emb) if emb else
-                                   np.zeros((0, dim), np.float32), meta)
+            embedded.append(np.concatenate(emb) if emb else np.zeros((0, dim), np.float32))
+        for store, emb in zip(dataset.stores, embedded):
+            store.write_embeddings(self.export_name, emb, meta)
         self.logger.info(f"adapted embeddings of {len(dataset.stores)} video(s) stored as "
                          f"'{self.export_name}'; backbone: {backbone_path}")
 
