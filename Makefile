@@ -31,6 +31,8 @@ bench: setup
 	$(PY) -m benchmarks.clustering_quality --json benchmarks/out/clustering_quality.json
 	$(PY) -m benchmarks.clustering_scaling --json benchmarks/out/clustering_scaling.json
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/lfw_dev --out benchmarks/out/multishot_lfw --seed 0 --videos 3
+	$(PY) -m benchmarks.make_multishot --source ../shared/data/orl --out benchmarks/out/multishot_orl --seed 0 --videos 2
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_orl --json benchmarks/out/quality_orl.json
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --json benchmarks/out/quality_lfw.json
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --adapt-matching parameter_free --json benchmarks/out/quality_lfw_pfmatch.json
 	$(PY) -m benchmarks.intel_clip --adapt --json benchmarks/out/intel_clip.json
