@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import warnings
 from pathlib import Path
@@ -35,7 +36,7 @@ class AdaptationRunner(Runner):
 
     @classmethod
     def from_cfg(cls, cfg) -> "AdaptationRunner":
-        cfg = cfg.copy()
+        cfg = copy.deepcopy(cfg)  # the data source fills nested keys: leave the caller's alone
         source = cfg.get("data_source")
         if source:
             dataset_cfg = cfg["train_dataloader"]["dataset"]
