@@ -14,7 +14,9 @@ Methods: ours (``parameter_free``, ``c1c``, ``finch``), the fixed-threshold base
 (``hac_threshold``), known-K Ward (``hac_k``, K = true people in the video), and what users
 do today without tracks: frame-level ``dbscan`` (scikit-learn, cosine, eps 0.5) and
 ``hdbscan`` (scikit-learn, min_cluster_size 5) on the face embeddings, noise = unknown.
-Face-level methods are scored at frame level only (a track has no single label there).
+Face-level methods are scored at frame level only (a track has no single label there), and
+get every face embedded (``embed_faces`` with ``embed_stride=1`` into a store of their own),
+as users running them do; the pipeline embeds one usable face in ``--embed-stride`` per track.
 
 With ``--adapt`` every video is also adapted on its own (VideoClusterNet, transductive;
 ``--adapt-config``, default the CPU-sized config; ``--adapt-matching``), timed in CPU
@@ -32,6 +34,7 @@ from pathlib import Path
 
 
 from benchmarks.report import write_json
+from fiftyone_plugin.pipeline import DEFAULT_EMBED_STRIDE
 
 TRACK_METHODS = ("parameter_free", "c1c", "finch", "hac_threshold", "hac_k")
 FACE_METHODS = ("dbscan", "hdbscan")
@@ -63,7 +66,7 @@ def adapt_videos(dataset, ids, config: str | None, matching: str = "gaussian") -
     return out
 
 
-def _face_level(dataset, sid: str, method: str, out_field: str) -> None:
+def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) -> None:
     """Cluster one video's faces one by one (no tracks) and write the labels."""
     from bson import ObjectId
     from sklearn.cluster import DBSCAN, HDBSCAN
@@ -74,7 +77,7 @@ def _face_level(dataset, sid: str, method: str, out_field: str) -> None:
     view = dataset.select(sid)
     _, _, sizes, faces = stages._read(view, "frames.faces")
     table, det_ids = faces[sid]
-    store = FaceStore(stages._store_root(dataset, None), sid)
+    store = FaceStore(Path(store_dir), sid)
     emb = store.embeddings[[store.row[d] for d in det_ids]]
     if method == "dbscan":
         labels = DBSCAN(eps=0.5, min_samples=3, metric="cosine").fit_predict(emb)
@@ -87,19 +90,28 @@ def _face_level(dataset, sid: str, method: str, out_field: str) -> None:
 
 
 def run(videos: Path, methods: list[str], adapt: bool = False,
-        adapt_config: str | None = None, matching: str = "gaussian") -> dict:
+        adapt_config: str | None = None, matching: str = "gaussian",
+        embed_stride: int | None = None) -> dict:
+    import tempfile
+
     import fiftyone as fo
 
     from benchmarks.make_multishot import load_manifest
     from fiftyone_plugin import stages
 
     dataset = fo.Dataset()
+    every_face = tempfile.TemporaryDirectory(prefix="vfc-every-face-")
     try:
         ids = load_manifest(dataset, videos / "manifest.json")
         dataset.compute_metadata()
+        stride = embed_stride or DEFAULT_EMBED_STRIDE
         t0 = time.perf_counter()
-        stages.find_identities(dataset)  # detect, track, embed once (+ default clustering)
+        # detect, track, embed once (+ default clustering)
+        stages.find_identities(dataset, embed_stride=stride)
         pipeline_s = time.perf_counter() - t0
+        if any(m in FACE_METHODS for m in methods):
+            stages.embed_faces(dataset, store_dir=every_face.name, store_crops=False,
+                               embed_stride=1)
         frames = int(sum(dataset.values("metadata.total_frame_count")))
         true_k = dict(zip(ids, dataset.values("num_identities")))
         names = dict(zip(ids, dataset.values("video")))
@@ -116,7 +128,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
             for sid in ids:
                 view = dataset.select(sid)
                 if method in FACE_METHODS:
-                    _face_level(dataset, sid, method, field)
+                    _face_level(dataset, sid, method, field, every_face.name)
                 else:
                     stages.cluster_faces(view, out_field=field, method=base,
                                          n_clusters=true_k[sid] if base == "hac_k" else None,
@@ -150,9 +162,10 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
                   f"{kept['frame']['bcubed_f']:.3f} #C DIF {kept['c_dif']} "
                   f"(coverage {report['coverage']:.3f})", flush=True)
         return dict(videos=len(ids), frames=frames, pipeline_seconds=round(pipeline_s, 1),
-                    adaptation=adaptation, methods=results)
+                    embed_stride=stride, adaptation=adaptation, methods=results)
     finally:
         dataset.delete()
+        every_face.cleanup()
 
 
 def main() -> int:
@@ -165,6 +178,9 @@ def main() -> int:
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")
     ap.add_argument("--adapt-matching", default="gaussian", choices=["gaussian", "parameter_free"],
                     help="coarse track matching of the adaptation")
+    ap.add_argument("--embed-stride", type=int, default=None,
+                    help=f"pipeline embeds one usable face in n per track "
+                         f"(default {DEFAULT_EMBED_STRIDE})")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     videos = Path(args.videos)
@@ -172,7 +188,8 @@ def main() -> int:
         print(f"skipped: {videos}/manifest.json is absent (make it with "
               "python -m benchmarks.make_multishot)")
         return 0
-    report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching)
+    report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching,
+                 args.embed_stride)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)
     return 0

@@ -57,7 +57,11 @@ def _load_or_create(name: str, overwrite: bool):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
+    from .pipeline import DEFAULT_EMBED_STRIDE
+
     p.add_argument("--stride", type=int, default=1, help="process every n-th frame")
+    p.add_argument("--embed-stride", type=int, default=DEFAULT_EMBED_STRIDE,
+                   help="embed one usable face in n of each track (1: every face)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--detector-config", default=None, help="mmdet config (default: YuNet)")
     p.add_argument("--detector-checkpoint", default=None)
@@ -80,7 +84,8 @@ def cmd_run(args) -> int:
         ds.add_samples([fo.Sample(filepath=v) for v in new])
         ds.compute_metadata()
     t0 = time.time()
-    summary = find_identities(ds, frame_stride=args.stride, device=args.device,
+    summary = find_identities(ds, frame_stride=args.stride, embed_stride=args.embed_stride,
+                              device=args.device,
                               detector_config=args.detector_config,
                               detector_checkpoint=args.detector_checkpoint,
                               method=args.method, n_clusters=args.n_clusters,
@@ -211,7 +216,8 @@ def cmd_demo(args) -> int:
     ds.add_samples([fo.Sample(filepath=str(path))])
     ds.compute_metadata()
     t0 = time.time()
-    summary = find_identities(ds, frame_stride=args.stride, device=args.device,
+    summary = find_identities(ds, frame_stride=args.stride, embed_stride=args.embed_stride,
+                              device=args.device,
                               progress=_printer("pipeline"))
     elapsed = time.time() - t0
     frames, boxes, labels, index = ds.values(

@@ -20,10 +20,13 @@ from .embedding.embedder import FaceEmbedder
 from .embedding.store import FaceStoreWriter
 from .shots import ShotDetector, shots_from_cuts
 from .tracking.tracker import FaceTracker
-from .tracking.tracks import FaceTable
+from .tracking.tracks import FaceTable, QualityRules
 from .video import iter_batches, iter_frames, probe
 
 Progress = Callable[[float, str], None]
+# Embed one usable face in 10 per track: 2.5 per second at 25 fps, >= 8 (all clustering
+# uses) in any track over 3 s; 1x real time at 720p on 2 cores (BENCHMARKS.md, Speed).
+DEFAULT_EMBED_STRIDE = 10
 
 
 @dataclass
@@ -50,11 +53,48 @@ def _by_frame(table: FaceTable, det_ids: list[str]) -> dict[int, tuple[FrameFace
     return out
 
 
+class EmbedSampler:
+    """Chooses which faces of each track to embed, as frames stream in.
+
+    A track's 1st, ``(1 + stride)``-th, ``(1 + 2 stride)``-th ... usable face is embedded,
+    so every track with a usable face has an embedding, and a long track has one per
+    ``stride`` usable faces. Clustering uses at most 8 faces per track, and SFace on every
+    face is 69 % of the pipeline's arithmetic at 720p (BENCHMARKS.md).
+
+    Args:
+        stride (int): Embed one usable face in ``stride``; 1 embeds every face.
+        rules (QualityRules, optional): Usable faces; defaults to ``QualityRules()``.
+    """
+
+    def __init__(self, stride: int = 1, rules: QualityRules | None = None) -> None:
+        if stride < 1:
+            raise ValueError(f"embed_stride must be >= 1, not {stride}")
+        self.stride = stride
+        self.rules = rules or QualityRules()
+        self.seen: dict[int, int] = {}
+
+    def __call__(self, tracks: np.ndarray, boxes: np.ndarray, scores: np.ndarray,
+                 sharp: np.ndarray) -> np.ndarray:
+        """Boolean mask over these faces (in frame order) of those to embed."""
+        if self.stride == 1:
+            return np.ones(len(tracks), bool)
+        usable = self.rules.usable_faces(FaceTable(np.zeros(len(tracks), np.int64), boxes,
+                                                   scores, tracks=tracks, sharpness=sharp))
+        chosen = tracks < 0
+        for i in np.flatnonzero(usable):
+            t = int(tracks[i])
+            n = self.seen.get(t, 0)
+            chosen[i] = n % self.stride == 0
+            self.seen[t] = n + 1
+        return chosen
+
+
 def process_video(path: str, detector: FaceDetector | None = None,
                   tracker: FaceTracker | None = None, embedder: FaceEmbedder | None = None,
                   shot_detector: ShotDetector | None = None, stride: int = 1,
                   faces: tuple[FaceTable, list[str]] | None = None,
                   store: FaceStoreWriter | None = None, batch_size: int = 8,
+                  embed_stride: int = 1, embed_rules: QualityRules | None = None,
                   progress: Progress | None = None) -> VideoResult:
     """Run the requested stages over one video in a single decode.
 
@@ -70,6 +110,11 @@ def process_video(path: str, detector: FaceDetector | None = None,
             skips detection.
         store (FaceStoreWriter, optional): Receives aligned crops while embedding.
         batch_size (int): Frames decoded per batch. Defaults to 8.
+        embed_stride (int): Embed every ``embed_stride``-th usable face of each track (its
+            first usable face always); other faces are aligned (crop, sharpness) but get NaN
+            embeddings. Faces outside tracks are always embedded. Defaults to 1 (all).
+        embed_rules (QualityRules, optional): What makes a face usable for that count;
+            defaults to ``QualityRules()``.
         progress (callable, optional): ``progress(fraction, label)``.
     """
     info = probe(path)
@@ -87,10 +132,11 @@ def process_video(path: str, detector: FaceDetector | None = None,
     frame_numbers: list[int] = []
     shot_ids: list[int] = []
     has_landmarks = True
+    sampler = EmbedSampler(embed_stride, embed_rules)
     done = 0
     for numbers, images in iter_batches(iter_frames(path, stride, only=only), batch_size):
         found = detector(images) if given is None else [given[n][0] for n in numbers]
-        crops_batch = []
+        crops_batch, first_row = [], len(rows["frames"])
         for number, image, ff in zip(numbers, images, found):
             frame_numbers.append(number)
             if shot_detector is not None:
@@ -119,8 +165,13 @@ def process_video(path: str, detector: FaceDetector | None = None,
                 crops_batch.append(align_faces(image, lm, size=embedder.input_size[0]))
         if embedder is not None and crops_batch:
             crops = np.concatenate(crops_batch)
-            rows["sharpness"].append(sharpness(crops))
-            rows["embeddings"].append(embedder(crops))
+            sharp = sharpness(crops)
+            rows["sharpness"].append(sharp)
+            batch = {k: np.concatenate(rows[k][first_row:]) for k in ("boxes", "scores", "tracks")}
+            chosen = sampler(batch["tracks"], batch["boxes"], batch["scores"], sharp)
+            emb = np.full((len(crops), embedder.embedding_dim), np.nan, np.float32)
+            emb[chosen] = embedder(crops[chosen])
+            rows["embeddings"].append(emb)
             if store is not None:
                 store.add_crops(crops)
         done += len(numbers)

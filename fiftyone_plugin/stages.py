@@ -20,7 +20,7 @@ from bson import ObjectId
 from . import fo_io
 from .clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD, METHODS, cluster
 from .embedding.store import FaceStore, FaceStoreWriter, default_store_root
-from .pipeline import VideoResult, process_video
+from .pipeline import DEFAULT_EMBED_STRIDE, VideoResult, process_video
 from .shots import ShotDetector
 from .tracking.tracks import FaceTable, QualityRules, cooccurring_pairs, quality_score
 from .video import probe
@@ -205,8 +205,11 @@ def _set_index(samples, field, ids, lookups) -> None:
 def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                 store_dir: str | None = None, backbone: str = "SFace",
                 checkpoint: str | None = None, store_crops: bool = True,
-                batch_size: int = 8, device: str = "cpu", progress=None) -> dict:
-    """Align and embed every stored face; write embeddings (+ crops) to the face store.
+                embed_stride: int = DEFAULT_EMBED_STRIDE, batch_size: int = 8,
+                device: str = "cpu", progress=None) -> dict:
+    """Align every stored face and embed one usable face in ``embed_stride`` of each track
+    (every face with ``embed_stride=1``); write embeddings (+ crops of every face) to the
+    face store. Track faces first (``track_faces``): faces outside tracks are all embedded.
 
     The dataset itself only gains each face's ``quality`` attribute.
 
@@ -221,7 +224,7 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         for k, (sid, path) in enumerate(zip(ids, paths)):
             writers[sid] = FaceStoreWriter(root, sid, store_crops=store_crops)
             r = process_video(path, embedder=embedder, faces=faces[sid], store=writers[sid],
-                              batch_size=batch_size,
+                              batch_size=batch_size, embed_stride=embed_stride,
                               progress=_sub_progress(progress, k, len(ids)))
             _finish_store(writers[sid], r)
             results[sid] = r
@@ -312,6 +315,21 @@ def _finish_store(writer: FaceStoreWriter, r: VideoResult) -> None:
     writer.finish(r.det_ids, t.frames, t.tracks, t.boxes, t.scores, t.sharpness, t.embeddings)
 
 
+def _embedded_rows(table: FaceTable, usable: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Per usable track, its usable faces that have embeddings (``embed_stride`` leaves
+    the others NaN), else any of its embedded faces (rules stricter than the sampler's);
+    tracks with none are left out (``unknown``)."""
+    has = np.isfinite(table.embeddings[:, 0]) if len(table) else np.zeros(0, bool)
+    out = {}
+    for t, rows in usable.items():
+        rows = rows[has[rows]]
+        if not len(rows):
+            rows = np.flatnonzero(has & (table.tracks == t))
+        if len(rows):
+            out[t] = rows
+    return out
+
+
 def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
                    method: str = DEFAULT_METHOD, **method_kwargs) -> dict[str, dict[int, int]]:
     """Group usable tracks of all videos into identities (cannot-link inside each video).
@@ -329,10 +347,11 @@ def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
     keys, faces, sizes, cannot = [], [], [], []
     for sid, table in videos.items():
         usable = rules.usable_tracks(table)
-        tids = sorted(usable)
+        embedded = _embedded_rows(table, usable)
+        tids = sorted(embedded)
         pos = {t: len(keys) + i for i, t in enumerate(tids)}
         keys += [(sid, t) for t in tids]
-        faces += [table.embeddings[usable[t]] for t in tids]
+        faces += [table.embeddings[embedded[t]] for t in tids]
         sizes += [len(usable[t]) for t in tids]
         cannot += [(pos[a], pos[b]) for a, b in cooccurring_pairs(table.frames, table.tracks)
                    if a in pos and b in pos]
@@ -417,6 +436,7 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         rows[missing] = 0
         table.embeddings = vectors[rows] if len(store) else np.zeros(
             (len(rows), 128), np.float32)
+        table.embeddings[missing] = np.nan  # faces added after embedding: none to use
         table.sharpness = np.where(missing, -1.0, store.arrays["sharpness"][rows]
                                    if len(store) else 0.0).astype(np.float32)
     if distance == "loss":
@@ -474,11 +494,13 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                     frame_stride: int = 1, method: str = DEFAULT_METHOD,
                     n_clusters: int | None = None, threshold: float | None = None,
                     quality: QualityRules | None = None, store_dir: str | None = None,
-                    store_crops: bool = True, batch_size: int = 8, device: str = "cpu",
+                    store_crops: bool = True, embed_stride: int = DEFAULT_EMBED_STRIDE,
+                    batch_size: int = 8, device: str = "cpu",
                     run_key: str = DEFAULT_RUN_KEY, progress=None) -> dict:
     """The whole pipeline in one decode per video: shots, faces, tracks, embeddings,
     identities. Writes ``faces_field``, ``shots_field``, ``identities_field``, the face store
     and a run under ``run_key``; nothing is written unless every video succeeded.
+    ``embed_stride``: embed one usable face in n of each track (1: every face).
 
     Returns:
         dict: counts of videos, shots, faces, tracks, identities and unknown tracks.
@@ -498,7 +520,8 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
             r = process_video(path, detector=detector, tracker=_tracker(tracker_config),
                               embedder=embedder, stride=frame_stride,
                               shot_detector=ShotDetector(), store=writers[sid],
-                              batch_size=batch_size,
+                              batch_size=batch_size, embed_stride=embed_stride,
+                              embed_rules=rules,
                               progress=_sub_progress(progress, k, len(ids)))
             _finish_store(writers[sid], r)
             results[sid] = r

@@ -7,6 +7,7 @@ import pytest
 
 from fiftyone_plugin.clustering.common import track_means
 from fiftyone_plugin.clustering.hac import threshold_hac
+from fiftyone_plugin.pipeline import EmbedSampler
 from fiftyone_plugin.embedding.align import (ARCFACE_TEMPLATE, align_faces, landmarks_from_boxes,
                                              sharpness, similarity_transform)
 from fiftyone_plugin.shots import ShotDetector, shots_from_cuts
@@ -94,6 +95,23 @@ def test_quality_rules_mark_short_tiny_and_untracked_faces():
     usable = rules.usable_tracks(t)
     assert list(usable) == [0]  # track 1 tiny, track 2 too short, -1 untracked
     assert usable[0].tolist() == [0, 1, 2]  # the blurry face is left out
+
+
+def test_embed_sampler_takes_every_nth_usable_face_of_each_track():
+    sampler = EmbedSampler(stride=2, rules=QualityRules(min_face_size=20))
+    big, tiny = [0, 0, 50, 50], [0, 0, 10, 10]
+    # frame 1: track 0 twice (one tiny), track 1, an untracked face
+    chosen = sampler(np.array([0, 0, 1, -1]), np.array([big, tiny, big, big], float),
+                     np.full(4, 0.9), np.full(4, 50.0))
+    assert chosen.tolist() == [True, False, True, True]  # 1st usable of 0 and 1; untracked
+    # frames 2-4: track 0's 2nd, 3rd, 4th usable faces; a blurry one does not count
+    chosen = sampler(np.array([0, 0, 0, 0]), np.array([big] * 4, float), np.full(4, 0.9),
+                     np.array([50.0, 1.0, 50.0, 50.0]))
+    assert chosen.tolist() == [False, False, True, False]
+    assert EmbedSampler(1)(np.array([0, 0]), np.array([tiny, tiny], float), np.zeros(2),
+                           np.zeros(2)).all()
+    with pytest.raises(ValueError, match="embed_stride"):
+        EmbedSampler(0)
 
 
 def test_threshold_hac_clusters_and_respects_cannot_link():

@@ -7,6 +7,8 @@ fo = pytest.importorskip("fiftyone")
 import fiftyone.operators as foo  # noqa: E402
 
 from fiftyone_plugin import stages  # noqa: E402
+from fiftyone_plugin.embedding.store import FaceStore  # noqa: E402
+from fiftyone_plugin.pipeline import DEFAULT_EMBED_STRIDE  # noqa: E402
 from fiftyone_plugin.video import VideoError  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
@@ -62,6 +64,12 @@ def test_find_identities_operator_immediate(dataset, two_shot_video, carphone):
                       for fr in vid for b in (fr or []))
 
     np.testing.assert_allclose(boxes("faces"), boxes("identities"))  # identities mirror faces
+    # one face in DEFAULT_EMBED_STRIDE per track is embedded; every face has a crop
+    store = FaceStore(stages._store_root(dataset, None), first.id)
+    embedded = np.isfinite(store.embeddings[:, 0])
+    assert len(store.crops()) == len(embedded) == 12 + 2 * 12
+    per_track = np.bincount(store.arrays["tracks"])  # every face here is usable
+    assert embedded.sum() == sum(-(-n // DEFAULT_EMBED_STRIDE) for n in per_track) < 36
 
 
 def test_stage_operators_delegated(dataset, two_shot_video):

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from fiftyone_plugin import weights
-from fiftyone_plugin.detection import FaceDetector
+from fiftyone_plugin.detection import NATIVE_CONFIG, FaceDetector
 from fiftyone_plugin.detection.yunet import output_maps_like_onnx
 from fiftyone_plugin.embedding import FaceEmbedder, align_faces
 
@@ -17,6 +17,12 @@ ort = pytest.importorskip("onnxruntime")
 @pytest.fixture(scope="module")
 def detector():
     return FaceDetector(score_thr=0.6)
+
+
+@pytest.fixture(scope="module")
+def native_detector():
+    """YuNet at the frame's own resolution, eager: the port as OpenCV runs it."""
+    return FaceDetector(str(NATIVE_CONFIG), score_thr=0.6, freeze=False)
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +38,10 @@ def _square_640(img):
     return canvas
 
 
-def test_mmdet_yunet_matches_onnx(detector, photos):
+def test_mmdet_yunet_matches_onnx(native_detector, photos):
     sess = ort.InferenceSession(str(weights.WEIGHTS["yunet"].source.fetch()))
     names = [o.name for o in sess.get_outputs()]
-    m = detector.model
+    m = native_detector.model
     for img in photos.values():
         x = torch.from_numpy(_square_640(img)).permute(2, 0, 1)[None].float()
         with torch.no_grad():
@@ -45,17 +51,40 @@ def test_mmdet_yunet_matches_onnx(detector, photos):
             assert np.abs(ours[k].numpy() - ref[k]).max() < 1e-4, k
 
 
-def test_yunet_boxes_match_opencv(detector, photos):
+def test_yunet_boxes_match_opencv(native_detector, photos):
     onnx_path = str(weights.WEIGHTS["yunet"].source.fetch())
     for img in photos.values():
         h, w = img.shape[:2]
         cv_det = cv2.FaceDetectorYN.create(onnx_path, "", (w, h), 0.6, 0.3, 5000)
         _, ref = cv_det.detect(img)
-        ours = detector([img])[0]
+        ours = native_detector([img])[0]
         assert len(ours.boxes) == len(ref) == 1
         ref_xyxy = np.r_[ref[0, :2], ref[0, :2] + ref[0, 2:4]]
         np.testing.assert_allclose(ours.boxes[0], ref_xyxy, atol=0.05)
         np.testing.assert_allclose(ours.landmarks[0].ravel(), ref[0, 4:14], atol=0.05)
+
+
+def test_default_detector_at_640_maps_back_to_frame_pixels(detector, native_detector, photos):
+    """The default resizes a 720p frame to 640x360 and runs frozen; its boxes and
+    landmarks are in frame pixels, within a few pixels of OpenCV's run on the 640 frame
+    scaled back (x2), and equal to the eager, native-config model fed the same 640 frame."""
+    onnx_path = str(weights.WEIGHTS["yunet"].source.fetch())
+    img = photos["biden"]
+    frame = np.full((720, 1280, 3), 60, np.uint8)
+    s = 600 / img.shape[0]
+    im = cv2.resize(img, (round(img.shape[1] * s), 600))
+    frame[60:660, 400:400 + im.shape[1]] = im
+    small = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_LINEAR)
+    cv_det = cv2.FaceDetectorYN.create(onnx_path, "", (640, 360), 0.6, 0.3, 5000)
+    _, ref = cv_det.detect(small)
+    ours = detector([frame])[0]
+    assert not isinstance(detector.model.backbone, torch.nn.Sequential)  # frozen trace
+    assert len(ours.boxes) == len(ref) == 1 and ours.boxes[0, 0] > 400
+    ref_xyxy = 2 * np.r_[ref[0, :2], ref[0, :2] + ref[0, 2:4]]
+    np.testing.assert_allclose(ours.boxes[0], ref_xyxy, atol=3.0)
+    np.testing.assert_allclose(ours.landmarks[0].ravel(), 2 * ref[0, 4:14], atol=3.0)
+    eager = native_detector([small])[0]
+    np.testing.assert_allclose(ours.boxes, 2 * eager.boxes, atol=0.1)
 
 
 def test_batched_detection_equals_single(detector, photos):

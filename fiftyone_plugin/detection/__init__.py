@@ -3,6 +3,6 @@
 Importing :mod:`fiftyone_plugin.detection.yunet` registers the YuNet modules in mmdet's
 ``MODELS``; configs pull it in with ``custom_imports``.
 """
-from .face_detector import DEFAULT_CONFIG, FaceDetector, FrameFaces
+from .face_detector import DEFAULT_CONFIG, NATIVE_CONFIG, FaceDetector, FrameFaces
 
-__all__ = ["DEFAULT_CONFIG", "FaceDetector", "FrameFaces"]
+__all__ = ["DEFAULT_CONFIG", "NATIVE_CONFIG", "FaceDetector", "FrameFaces"]

@@ -11,7 +11,10 @@ import torch
 from .. import weights
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "mmcfg"
-DEFAULT_CONFIG = CONFIG_DIR / "detectors" / "yunet_n_2023mar_widerface.py"
+NATIVE_CONFIG = CONFIG_DIR / "detectors" / "yunet_n_2023mar_widerface.py"
+DEFAULT_CONFIG = CONFIG_DIR / "detectors" / "yunet_n_2023mar_widerface_640.py"
+# shipped configs -> the converted weights they use (``vfc weights fetch``)
+SHIPPED_WEIGHTS = {NATIVE_CONFIG: "yunet", DEFAULT_CONFIG: "yunet"}
 
 
 @dataclass
@@ -33,19 +36,23 @@ class FaceDetector:
     Landmarks are read from ``pred_instances.kps`` when the model predicts them (YuNet).
 
     Args:
-        config (str, optional): mmdet config file. Defaults to the YuNet config in
-            ``mmcfg/detectors/``.
+        config (str, optional): mmdet config file. Defaults to YuNet at 640 px
+            (``mmcfg/detectors/yunet_n_2023mar_widerface_640.py``); the native-resolution
+            YuNet config is :data:`NATIVE_CONFIG`.
         checkpoint (str, optional): Checkpoint; defaults to the converted YuNet weights
             when the default config is used.
         score_thr (float): Minimum detection score kept. Defaults to 0.6.
         batch_size (int): Frames per forward pass. Defaults to 8.
         device (str): Torch device. Defaults to ``"cpu"``.
         cfg_options (dict, optional): Overrides merged into the config.
+        freeze (bool): Run backbone and neck as a frozen TorchScript trace
+            (:func:`~fiftyone_plugin.freeze.freeze_for_inference`; eager when a model cannot
+            be traced). Defaults to True.
     """
 
     def __init__(self, config: str | None = None, checkpoint: str | None = None,
                  score_thr: float = 0.6, batch_size: int = 8, device: str = "cpu",
-                 cfg_options: dict | None = None) -> None:
+                 cfg_options: dict | None = None, freeze: bool = True) -> None:
         from mmdet.apis import init_detector
         from mmengine.config import Config
 
@@ -53,18 +60,31 @@ class FaceDetector:
         if not Path(config).is_file():
             raise FileNotFoundError(f"detector config not found: {config}")
         if checkpoint is None:
-            if Path(config).resolve() != DEFAULT_CONFIG.resolve():
+            name = SHIPPED_WEIGHTS.get(Path(config).resolve())
+            if name is None:
                 raise ValueError(f"{config} needs a checkpoint: pass checkpoint=...")
-            checkpoint = str(weights.checkpoint_path("yunet"))
+            checkpoint = str(weights.checkpoint_path(name))
         cfg = Config.fromfile(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
         self.model = init_detector(cfg, checkpoint, device=device)
         # NHWC convolutions: 1.8x the frames/s of YuNet at 720p on 2 CPU cores, same boxes
         self.model.to(memory_format=torch.channels_last)
+        if freeze and getattr(self.model, "with_neck", False):
+            self._freeze_features(device)
         self.score_thr = score_thr
         self.batch_size = batch_size
         self.pipeline = self._build_pipeline(self.model.cfg)
+
+    def _freeze_features(self, device: str) -> None:
+        # mmdet's extract_feat calls backbone then neck: one frozen trace stands for both
+        from ..freeze import freeze_for_inference
+
+        features = torch.nn.Sequential(self.model.backbone, self.model.neck)
+        example = torch.zeros(2, 3, 64, 96, device=device)
+        frozen = freeze_for_inference(features, example, optimize=device == "cpu")
+        if frozen is not features:
+            self.model.backbone, self.model.neck = frozen, None
 
     @staticmethod
     def _build_pipeline(cfg):

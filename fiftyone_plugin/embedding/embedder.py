@@ -20,11 +20,14 @@ class FaceEmbedder:
             of the named backbone (``vfc weights fetch``).
         batch_size (int): Crops per forward pass. Defaults to 64.
         device (str): Torch device. Defaults to ``"cpu"``.
+        freeze (bool): Embed with a frozen TorchScript trace of the backbone
+            (:func:`~fiftyone_plugin.freeze.freeze_for_inference`; ``model`` stays the eager
+            module). Defaults to True.
     """
 
     def __init__(self, backbone: str | dict | nn.Module = "SFace",
                  checkpoint: str | None = None, batch_size: int = 64,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", freeze: bool = True) -> None:
         if isinstance(backbone, nn.Module):
             model = backbone
         else:
@@ -42,6 +45,12 @@ class FaceEmbedder:
         self.batch_size = batch_size
         self.input_size = getattr(model, "input_size", (112, 112))
         self.threshold = getattr(model, "verification_threshold", None)
+        self.forward = self.model
+        if freeze:
+            from ..freeze import freeze_for_inference
+
+            example = torch.zeros(2, 3, *self.input_size, device=device)
+            self.forward = freeze_for_inference(self.model, example, optimize=device == "cpu")
 
     @property
     def embedding_dim(self) -> int:
@@ -56,5 +65,5 @@ class FaceEmbedder:
         for i in range(0, len(crops_rgb), self.batch_size):
             x = torch.from_numpy(np.ascontiguousarray(crops_rgb[i:i + self.batch_size]))
             x = x.to(self.device).permute(0, 3, 1, 2).float()
-            out.append(nn.functional.normalize(self.model(x), dim=1).cpu())
+            out.append(nn.functional.normalize(self.forward(x), dim=1).cpu())
         return torch.cat(out).numpy()

@@ -100,11 +100,26 @@ class TrackFaces(_StageOperator):
               ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field with shots"))
 
 
+def _embed_stride_input(inputs: types.Object) -> None:
+    inputs.int("embed_stride", default=stages.DEFAULT_EMBED_STRIDE, label="Embed stride",
+               description="embed one usable face in n of each track (1: every face)")
+
+
+def _embed_stride(ctx) -> int:
+    return int(ctx.params.get("embed_stride") or stages.DEFAULT_EMBED_STRIDE)
+
+
 class EmbedFaces(_StageOperator):
     NAME, LABEL = "embed_faces", "Embed faces"
-    DESCRIPTION = "Align and embed every face (SFace) into the on-disk face store"
+    DESCRIPTION = "Align faces and embed a sample of each track (SFace) into the face store"
     FUNCTION = staticmethod(stages.embed_faces)
     FIELDS = (("in_field", fo_io.FACES_FIELD, "Faces field", "frame field with faces"),)
+
+    def extra_inputs(self, inputs):
+        _embed_stride_input(inputs)
+
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx), embed_stride=_embed_stride(ctx))
 
 
 def _method_inputs(inputs: types.Object) -> None:
@@ -212,10 +227,11 @@ class FindIdentities(_DetectorStage):
 
     def extra_inputs(self, inputs):
         super().extra_inputs(inputs)
+        _embed_stride_input(inputs)
         _method_inputs(inputs)
 
     def kwargs(self, ctx):
-        return dict(super().kwargs(ctx), **_method_kwargs(ctx))
+        return dict(super().kwargs(ctx), embed_stride=_embed_stride(ctx), **_method_kwargs(ctx))
 
 
 OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, AdaptFaces, ClusterFaces,

