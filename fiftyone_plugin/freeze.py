@@ -21,15 +21,16 @@ def _flatten(out) -> list[torch.Tensor]:
 
 
 @torch.no_grad()
-def freeze_for_inference(module: nn.Module, example: torch.Tensor, optimize: bool = True,
+def freeze_for_inference(module: nn.Module, example, optimize: bool = True,
                          atol: float = 1e-3) -> nn.Module:
     """A frozen TorchScript trace of ``module`` in eval mode, or ``module`` itself.
 
     Args:
-        module (nn.Module): A network whose forward takes one tensor and has no
-            data-dependent Python control flow (shapes may vary between calls).
-        example (torch.Tensor): An input to trace with (its batch size and spatial size
-            are not baked in).
+        module (nn.Module): A network whose forward takes one argument (a tensor, or a
+            tuple of tensors) and has no data-dependent Python control flow (shapes may
+            vary between calls).
+        example (torch.Tensor | tuple): An input to trace with (its batch size and
+            spatial size are not baked in).
         optimize (bool): Also run ``torch.jit.optimize_for_inference`` (CPU fusions).
             Defaults to True.
         atol (float): Largest absolute difference from eager accepted on the example.
@@ -39,7 +40,7 @@ def freeze_for_inference(module: nn.Module, example: torch.Tensor, optimize: boo
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            frozen = torch.jit.freeze(torch.jit.trace(module, example))
+            frozen = torch.jit.freeze(torch.jit.trace(module, (example,)))
             if optimize:
                 frozen = torch.jit.optimize_for_inference(frozen)
         diff = max(float((a - b).abs().max()) for a, b in
