@@ -61,9 +61,10 @@ class FaceBoxes:
     """The face box of a photo (our detector, face nearest the centre), cached."""
 
     def __init__(self) -> None:
-        from fiftyone_plugin.detection import FaceDetector
+        from fiftyone_plugin.detection import NATIVE_CONFIG, FaceDetector
 
-        self.detector = FaceDetector(score_thr=0.5)
+        # native resolution: the ground truth does not move when the pipeline's default does
+        self.detector = FaceDetector(str(NATIVE_CONFIG), score_thr=0.5)
         self.cache: dict[Path, tuple[np.ndarray, np.ndarray]] = {}
 
     def __call__(self, path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -109,7 +109,7 @@ def embed_photos(files: list[Path], views: int = 6, seed: int = 0, batch: int = 
     face is then taken from the image centre).
     """
     stats = {} if stats is None else stats
-    from fiftyone_plugin.detection import FaceDetector
+    from fiftyone_plugin.detection import NATIVE_CONFIG, FaceDetector
     from fiftyone_plugin.embedding import FaceEmbedder, landmarks_from_boxes
 
     key = hashlib.sha1(("\n".join(map(str, files)) + f"|{views}|{seed}").encode()).hexdigest()
@@ -118,7 +118,9 @@ def embed_photos(files: list[Path], views: int = 6, seed: int = 0, batch: int = 
         data = np.load(cache)
         stats["missed"] = int(data["missed"])
         return list(data["emb"].reshape(len(files), views, -1))
-    detector, embedder = FaceDetector(score_thr=0.5, batch_size=batch), FaceEmbedder()
+    # stills at their own resolution (the cache keys and earlier numbers assume it)
+    detector = FaceDetector(str(NATIVE_CONFIG), score_thr=0.5, batch_size=batch)
+    embedder = FaceEmbedder()
     rng = np.random.default_rng(seed)
     out, missed = [], 0
     for i in range(0, len(files), batch):
