@@ -134,3 +134,127 @@ class TrackPairDataset(torch.utils.data.Dataset):
             crops.append(np.asarray(self.crops(video)[rows]))
             owner.append(np.full(len(rows), t))
         return np.concatenate(crops), np.concatenate(owner)
+
+
+def load_track_sequences(data_root: str | None = None, keys: list[str] = (),
+                         tracks_file: str | None = None, embeddings: str | None = None,
+                         quality: dict | None = None
+                         ) -> tuple[list[np.ndarray], list[tuple[str, int]]]:
+    """Frame-embedding sequences of every usable track, in frame order, and their
+    ``(video key, track id)``.
+
+    From the face store (``data_root``, videos ``keys``; only faces with an embedding: the
+    pipeline's ``embed_stride`` leaves the others NaN), or from ``tracks_file``, an ``.npz``
+    with ``embeddings`` (N, D), ``tracks`` (N,) and optional ``videos`` (N,) (the
+    features-only protocol).
+    """
+    if tracks_file is not None:
+        z = np.load(tracks_file)
+        videos = z["videos"] if "videos" in z else np.zeros(len(z["tracks"]), np.int64)
+        seqs, names = [], []
+        for v in np.unique(videos):
+            for t in np.unique(z["tracks"][videos == v]):
+                rows = np.flatnonzero((videos == v) & (z["tracks"] == t))
+                seqs.append(z["embeddings"][rows].astype(np.float32))
+                names.append((str(v), int(t)))
+        return seqs, names
+    root = Path(data_root)
+    rules = QualityRules(**(quality or {}))
+    seqs, names = [], []
+    for key in keys:
+        store = FaceStore(root, key)
+        vectors, _ = store.read_embeddings(embeddings)
+        a = store.arrays
+        table = FaceTable(a["frames"], a["boxes"], a["scores"], tracks=a["tracks"],
+                          sharpness=a["sharpness"])
+        for t, rows in sorted(rules.usable_tracks(table).items()):
+            rows = rows[np.isfinite(vectors[rows, 0])]
+            rows = rows[np.argsort(a["frames"][rows], kind="stable")]
+            if len(rows):
+                seqs.append(np.asarray(vectors[rows], np.float32))
+                names.append((key, t))
+    return seqs, names
+
+
+@DATASETS.register_module()
+class TrackSequenceDataset(torch.utils.data.Dataset):
+    """Two temporal views of one track's frame embeddings per item (VCT training).
+
+    A view is a temporal crop (``crop`` fraction of the track, drawn uniformly), up to
+    ``num_frames`` frames from it evenly spaced with jitter and in order, each dropped with
+    probability ``drop_prob`` (one always stays), plus Gaussian noise ``noise_std``. Short
+    views are zero-padded with a False mask. Item ``i`` is about track ``i mod T`` with a
+    generator seeded by ``(seed, i)``; ``repeats`` sets how many items (views) each track
+    has before they repeat.
+
+    Args:
+        data_root (str, optional): Face-store folder (with ``keys``), as
+            :class:`TrackPairDataset`.
+        keys (list[str], optional): Videos to use; None uses all.
+        tracks_file (str, optional): ``.npz`` of precomputed features instead of a store.
+        embeddings (str, optional): Store embeddings to read (None: the originals).
+        quality (dict, optional): :class:`QualityRules` arguments.
+        num_frames (int): Frames per view. Defaults to 16.
+        crop (tuple[float, float]): Temporal crop fraction range. Defaults to (0.5, 1.0).
+        drop_prob (float): Frame dropout. Defaults to 0.1.
+        noise_std (float): Feature noise. Defaults to 0.01.
+        repeats (int): Items per track. Defaults to 100.
+        seed (int): Seed of the per-item generators. Defaults to 0.
+    """
+
+    def __init__(self, data_root: str | None = None, keys: list[str] | None = None,
+                 tracks_file: str | None = None, embeddings: str | None = None,
+                 quality: dict | None = None, num_frames: int = 16,
+                 crop: tuple[float, float] = (0.5, 1.0), drop_prob: float = 0.1,
+                 noise_std: float = 0.01, repeats: int = 100, seed: int = 0) -> None:
+        if data_root is None and tracks_file is None:
+            raise ValueError("TrackSequenceDataset needs data_root (a face store) or "
+                             "tracks_file (precomputed features)")
+        if tracks_file is None and keys is None:
+            root = Path(data_root)
+            keys = sorted(p.name for p in root.iterdir()
+                          if (p / "faces.npz").is_file()) if root.is_dir() else []
+        self.tracks, self.names = load_track_sequences(data_root, keys, tracks_file,
+                                                       embeddings, quality)
+        self.keys = list(keys or [])
+        self.stores = None if tracks_file is not None else [
+            FaceStore(Path(data_root), k) for k in self.keys]
+        if not self.tracks:
+            raise ValueError("no usable face track with embeddings: nothing to train on "
+                             "(run the embed stage, or relax `quality`)")
+        self.num_frames, self.crop, self.drop_prob = num_frames, tuple(crop), drop_prob
+        self.noise_std, self.repeats, self.seed = noise_std, repeats, seed
+
+    def __len__(self) -> int:
+        return len(self.tracks) * self.repeats
+
+    @property
+    def num_tracks(self) -> int:
+        return len(self.tracks)
+
+    def _view(self, seq: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        n = len(seq)
+        length = max(1, int(round(n * rng.uniform(*self.crop))))
+        start = int(rng.integers(n - length + 1))
+        if length > self.num_frames:
+            edges = np.linspace(start, start + length, self.num_frames + 1)
+            idx = np.minimum((edges[:-1] + rng.random(self.num_frames) * np.diff(edges))
+                             .astype(int), start + length - 1)
+        else:
+            idx = np.arange(start, start + length)
+        keep = rng.random(len(idx)) >= self.drop_prob
+        keep[rng.integers(len(idx))] = True
+        idx = idx[keep]
+        x = np.zeros((self.num_frames, seq.shape[1]), np.float32)
+        x[:len(idx)] = seq[idx] + rng.normal(0, self.noise_std, (len(idx), seq.shape[1]))
+        mask = np.zeros(self.num_frames, bool)
+        mask[:len(idx)] = True
+        return x, mask
+
+    def __getitem__(self, index: int) -> dict:
+        rng = np.random.default_rng([self.seed, index])
+        track = index % len(self.tracks)
+        (x1, m1), (x2, m2) = (self._view(self.tracks[track], rng) for _ in range(2))
+        return dict(inputs=dict(views=[torch.from_numpy(x1), torch.from_numpy(x2)],
+                                masks=[torch.from_numpy(m1), torch.from_numpy(m2)],
+                                track=track))

@@ -70,8 +70,12 @@ class AdaptationRunner(Runner):
 
     @master_only
     def export(self) -> None:
-        """Adapted embeddings of every stored face, and the adapted backbone and head."""
+        """Adapted embeddings of every stored face, and the adapted backbone and head (a
+        track model, such as VCT, exports track embeddings instead)."""
         algorithm = self.algorithm
+        if hasattr(algorithm, "embed_tracks"):
+            self.export_tracks()
+            return
         teacher = algorithm.teacher.module
         work_dir = Path(self.work_dir)
         backbone_path, head_path = work_dir / "backbone.pth", work_dir / "head.pth"
@@ -94,6 +98,37 @@ class AdaptationRunner(Runner):
             store.write_embeddings(self.export_name, emb, meta)
         self.logger.info(f"adapted embeddings of {len(dataset.stores)} video(s) stored as "
                          f"'{self.export_name}'; backbone: {backbone_path}")
+
+
+    def export_tracks(self) -> None:
+        """One vector per training track, from all its frames. With a face store, every
+        face of a track gets its track's vector (other faces NaN) as embeddings
+        ``<export_name>``, so every clustering method can use them; with a
+        ``tracks_file``, ``track_embeddings_<export_name>.npz`` goes to ``work_dir``."""
+        algorithm, dataset = self.algorithm, self.train_dataloader.dataset
+        algorithm.eval()
+        device = next(algorithm.parameters()).device
+        vectors = algorithm.embed_tracks(
+            [torch.from_numpy(t).to(device) for t in dataset.tracks]).cpu().numpy()
+        meta = dict(work_dir=str(Path(self.work_dir).resolve()), iterations=self.iter,
+                    objective=algorithm.objective, level="track")
+        if dataset.stores is None:
+            path = Path(self.work_dir) / f"track_embeddings_{self.export_name}.npz"
+            np.savez(path, embeddings=vectors, videos=[v for v, _ in dataset.names],
+                     tracks=[t for _, t in dataset.names])
+            self.logger.info(f"{len(vectors)} track embeddings written to {path}")
+            return
+        per_face = {}
+        for store in dataset.stores:  # every video first, then the writes
+            per_face[store.path.name] = np.full((len(store), vectors.shape[1]), np.nan,
+                                                np.float32)
+        for (key, track), v in zip(dataset.names, vectors):
+            store_tracks = dataset.stores[dataset.keys.index(key)].arrays["tracks"]
+            per_face[key][store_tracks == track] = v
+        for store in dataset.stores:
+            store.write_embeddings(self.export_name, per_face[store.path.name], meta)
+        self.logger.info(f"track embeddings of {len(vectors)} tracks in "
+                         f"{len(dataset.stores)} video(s) stored as '{self.export_name}'")
 
 
 @contextlib.contextmanager
