@@ -138,6 +138,21 @@ def cmd_adapt(args) -> int:
     return 0
 
 
+def cmd_vct(args) -> int:
+    _quiet_fiftyone()
+    from .stages import cluster_faces, learn_track_embeddings
+
+    dataset = _existing(args.dataset)
+    summary = learn_track_embeddings(dataset, out_embeddings=args.name, config=args.config,
+                                     per_video=not args.per_dataset, work_dir=args.work_dir,
+                                     cfg_options=args.cfg_options)
+    print(f"track embeddings: {summary}")
+    if args.cluster:
+        summary = cluster_faces(dataset, embeddings=args.name)
+        print(f"parameter_free on the track embeddings: {summary}")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     _quiet_fiftyone()
     from .stages import evaluate_identities
@@ -298,6 +313,18 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--cluster", action="store_true",
                    help="then cluster with the learned distance into frames.identities")
     a.set_defaults(func=cmd_adapt)
+    v = sub.add_parser("vct", help="learn one embedding per track (VCT-style, MMEngine)")
+    v.add_argument("--dataset", required=True)
+    v.add_argument("--config", help="mmcfg/adaptation/vct_*.py (default: video-centralised)")
+    v.add_argument("--work-dir", help="logs and checkpoints")
+    v.add_argument("--name", default="vct", help="name of the track embeddings")
+    v.add_argument("--per-dataset", action="store_true",
+                   help="one model for all videos (default: one per video, as the paper)")
+    v.add_argument("--cfg-options", nargs="+", action=DictAction, default=None,
+                   help="override config keys, e.g. train_cfg.max_iters=400")
+    v.add_argument("--cluster", action="store_true",
+                   help="then cluster the track embeddings into frames.identities")
+    v.set_defaults(func=cmd_vct)
     e = sub.add_parser("evaluate", help="score identities against ground-truth faces")
     e.add_argument("--dataset", required=True)
     e.add_argument("--pred-field", default="frames.identities")

@@ -267,19 +267,86 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
     Returns:
         dict: ``num_videos``, ``num_tracks``, ``iterations``, ``seconds``, ``work_dir``.
     """
-    import time
-
-    from .adaptation.hooks import ProgressHook
-    from .adaptation.train import DEFAULT_CONFIG, build_runner, load_config
-    from .assets import cache_dir
+    from .adaptation.train import DEFAULT_CONFIG
 
     ids, _ = _videos(sample_collection)
     root = _store_root(sample_collection, store_dir)
     for sid in ids:
         FaceStore(root, sid).crops()  # clear errors before any training
-    name = sample_collection._dataset.name
-    work_dir = work_dir or str(cache_dir() / "adaptation" / name / run_key)
-    cfg = load_config(config or DEFAULT_CONFIG, work_dir, dataset=name, store_dir=str(root),
+    return _train(sample_collection, ids, root, config or DEFAULT_CONFIG, out_embeddings,
+                  _work_dir(sample_collection, run_key, work_dir), cfg_options, progress,
+                  run_key=run_key, method="vcn_adaptation")
+
+
+DEFAULT_VCT_KEY = "track_transformer"
+
+
+def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
+                           config: str | None = None, per_video: bool = True,
+                           store_dir: str | None = None, work_dir: str | None = None,
+                           cfg_options: dict | None = None, run_key: str = DEFAULT_VCT_KEY,
+                           progress=None) -> dict:
+    """Learn one representation per face track (VCT-style track transformer, MMEngine) and
+    store it as embeddings ``out_embeddings`` (every face of a track gets its track's
+    vector; faces of unusable tracks none).
+
+    Trains from ``config`` (default ``mmcfg/adaptation/vct_vc-trsf_sface_200it_pervideo.py``;
+    ``vct_ct-trsf_*`` is the clip-centralised ablation) on the stored frame embeddings of
+    the videos' usable tracks (run ``embed_faces`` or ``find_identities`` first; with
+    ``embed_stride`` > 1 a track's sequence is its embedded faces). Then cluster with any
+    method: ``cluster_faces(..., embeddings=out_embeddings)``.
+
+    Args:
+        out_embeddings (str): Name of the track embeddings. Defaults to ``"vct"``.
+        config (str, optional): VCT config file.
+        per_video (bool): One model per video (transductive, as the paper), else one for
+            the whole collection. Defaults to True.
+        work_dir (str, optional): Logs and checkpoints; defaults to
+            ``$VFC_CACHE_DIR/adaptation/<dataset>/<run_key>`` (a sub-folder per video).
+        cfg_options (dict, optional): Config overrides (``{"train_cfg.max_iters": 400}``).
+
+    Returns:
+        dict: ``num_videos``, ``num_tracks``, ``iterations``, ``seconds``, ``work_dir``.
+    """
+    from .adaptation.train import REPO_CONFIGS
+
+    ids, _ = _videos(sample_collection)
+    root = _store_root(sample_collection, store_dir)
+    for sid in ids:
+        FaceStore(root, sid).read_embeddings(None)  # clear errors before any training
+    config = config or REPO_CONFIGS / "vct_vc-trsf_sface_200it_pervideo.py"
+    work_dir = _work_dir(sample_collection, run_key, work_dir)
+    groups = [[sid] for sid in ids] if per_video else [list(ids)]
+    runs = [_train(sample_collection, group, root, config, out_embeddings,
+                   str(Path(work_dir) / group[0]) if per_video else work_dir, cfg_options,
+                   _sub_progress(progress, k, len(groups)))
+            for k, group in enumerate(groups)]
+    summary = dict(num_videos=len(ids), num_tracks=sum(r["num_tracks"] for r in runs),
+                   iterations=sum(r["iterations"] for r in runs),
+                   seconds=round(sum(r["seconds"] for r in runs), 1), work_dir=work_dir)
+    fo_io.save_run(sample_collection, run_key, dict(
+        method="vct", config=str(config), per_video=per_video,
+        out_embeddings=out_embeddings, cfg_options=cfg_options or {}), summary)
+    return summary
+
+
+def _work_dir(samples, run_key: str, work_dir: str | None) -> str:
+    from .assets import cache_dir
+
+    return work_dir or str(cache_dir() / "adaptation" / samples._dataset.name / run_key)
+
+
+def _train(samples, ids, root: Path, config, out_embeddings: str, work_dir: str,
+           cfg_options: dict | None, progress, run_key: str | None = None,
+           method: str = "") -> dict:
+    """Train one adaptation runner on the store of videos ``ids``; with ``run_key``, save
+    the run (``method``, config, summary) on ``samples``."""
+    import time
+
+    from .adaptation.hooks import ProgressHook
+    from .adaptation.train import build_runner, load_config
+
+    cfg = load_config(config, work_dir, dataset=samples._dataset.name, store_dir=str(root),
                       ids=list(ids), cfg_options=cfg_options)
     cfg.export_name = out_embeddings
     runner = build_runner(cfg)
@@ -290,9 +357,10 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
     summary = dict(num_videos=len(ids), num_tracks=runner.train_dataloader.dataset.num_tracks,
                    iterations=runner.iter, seconds=round(time.perf_counter() - start, 1),
                    work_dir=str(runner.work_dir))
-    fo_io.save_run(sample_collection, run_key, dict(
-        method="vcn_adaptation", config=str(config or DEFAULT_CONFIG),
-        out_embeddings=out_embeddings, cfg_options=cfg_options or {}), summary)
+    if run_key is not None:
+        fo_io.save_run(samples, run_key, dict(
+            method=method, config=str(config), out_embeddings=out_embeddings,
+            cfg_options=cfg_options or {}), summary)
     return summary
 
 

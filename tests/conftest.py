@@ -72,3 +72,15 @@ def two_shot_video(photos, tmp_path_factory) -> str:
 def blank_video(tmp_path_factory) -> str:
     frames = [np.full((48, 64, 3), 30 + i, np.uint8) for i in range(10)]
     return write_video(tmp_path_factory.mktemp("vid") / "blank.mp4", frames)
+
+
+@pytest.fixture
+def clean_mmengine():
+    """Forget mmengine's global loggers, visualizers and scopes after a runner test."""
+    from mmengine.logging import MessageHub, MMLogger
+    from mmengine.registry import DefaultScope
+    from mmengine.visualization import Visualizer
+
+    yield
+    for manager in (MMLogger, Visualizer, DefaultScope, MessageHub):
+        manager._instance_dict.clear()

@@ -142,17 +142,6 @@ def store_root(tmp_path):
     return tmp_path / "store"
 
 
-@pytest.fixture
-def clean_mmengine():
-    from mmengine.logging import MessageHub, MMLogger
-    from mmengine.registry import DefaultScope
-    from mmengine.visualization import Visualizer
-
-    yield
-    for manager in (MMLogger, Visualizer, DefaultScope, MessageHub):
-        manager._instance_dict.clear()
-
-
 def make_runner(store_root, work_dir, request, **options):
     from fiftyone_plugin.adaptation.train import DEFAULT_CONFIG, build_runner, load_config
 

@@ -313,3 +313,42 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
                  "--method", "c1c", "--out-field", "frames.c1c_adapted",
                  "--run-key", "c1c_adapted"]) == 0
     assert dataset.get_run_info("c1c_adapted").config.embeddings == "adapted"
+
+
+def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_video, tmp_path):
+    from fiftyone_plugin.adaptation.train import REPO_CONFIGS
+
+    _video_dataset(dataset, two_shot_video)
+    stages.find_identities(dataset)
+    _ground_truth_from_layout(dataset)
+    small = {"train_cfg.max_iters": 6, "train_dataloader.batch_size": 4,
+             "model.encoder.num_layers": 1}
+    config = tmp_path / "vct_tiny.py"
+    config.write_text(f"_base_ = ['{REPO_CONFIGS / 'vct_vc-trsf_sface_200it_pervideo.py'}']\n"
+                      "train_cfg = dict(max_iters=6)\n"
+                      "train_dataloader = dict(batch_size=4)\n"
+                      "model = dict(encoder=dict(num_layers=1))\n")
+    frames_before = sorted(dataset.get_frame_field_schema())
+    foo.execute_operator(f"{URI}/learn_track_embeddings", ctx=dict(dataset=dataset, params=dict(
+        config=str(config))))
+    assert sorted(dataset.get_frame_field_schema()) == frames_before  # labels untouched
+    run = dataset.load_run_results(stages.DEFAULT_VCT_KEY)
+    assert run.num_videos == 1 and run.num_tracks == 3 and run.iterations == 6
+    store = FaceStore(stages._store_root(dataset, None), dataset.first().id)
+    emb, meta = store.read_embeddings("vct")
+    assert meta["objective"] == "video_centralised" and np.isfinite(emb).all()
+    # every method clusters the track vectors; tracks sharing a frame stay apart
+    for method in ("parameter_free", "hac_k"):
+        stages.cluster_faces(dataset, embeddings="vct", method=method, n_clusters=2,
+                             out_field=f"frames.vct_{method}", run_key=f"vct_{method}")
+        report = stages.evaluate_identities(dataset, pred_field=f"frames.vct_{method}",
+                                            eval_key=f"eval_vct_{method}")
+        assert report["track"]["wcp"] == 1.0
+    from fiftyone_plugin.cli import main
+
+    options = [f"{k}={v}" for k, v in small.items()]
+    assert main(["vct", "--dataset", dataset.name, "--name", "vct_ct", "--config",
+                 "mmcfg/adaptation/vct_ct-trsf_sface_200it_pervideo.py", "--cfg-options",
+                 *options, "--cluster"]) == 0
+    assert FaceStore(stages._store_root(dataset, None), dataset.first().id).read_embeddings(
+        "vct_ct")[1]["objective"] == "clip_centralised"

@@ -192,6 +192,26 @@ class AdaptFaces(_StageOperator):
         return dict(super().kwargs(ctx), config=none_if_empty(ctx.params.get("config")))
 
 
+class LearnTrackEmbeddings(_StageOperator):
+    NAME, LABEL = "learn_track_embeddings", "Learn track embeddings (VCT)"
+    DESCRIPTION = ("VCT-style track transformer (MMEngine), self-supervised on the videos' "
+                   "own tracks; stores one embedding per track for any clustering method")
+    FUNCTION = staticmethod(stages.learn_track_embeddings)
+    FIELDS = (("out_embeddings", "vct", "Track embeddings name",
+               "name under which the face store keeps them"),
+              ("run_key", stages.DEFAULT_VCT_KEY, "Run key", "name of the stored run"))
+
+    def extra_inputs(self, inputs):
+        inputs.str("config", label="Config file",
+                   description="mmcfg/adaptation/vct_*.py (empty: video-centralised)")
+        inputs.bool("per_video", default=True, label="One model per video",
+                    description="transductive, as the paper; off: one for the collection")
+
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx), config=none_if_empty(ctx.params.get("config")),
+                    per_video=bool(ctx.params.get("per_video", True)))
+
+
 class EvaluateIdentities(_StageOperator):
     NAME, LABEL = "evaluate_identities", "Evaluate face identities"
     DESCRIPTION = ("Score identities against ground-truth face tracks: WCP, NMI, BCubed F, "
@@ -234,5 +254,5 @@ class FindIdentities(_DetectorStage):
         return dict(super().kwargs(ctx), embed_stride=_embed_stride(ctx), **_method_kwargs(ctx))
 
 
-OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, AdaptFaces, ClusterFaces,
-             EvaluateIdentities, FindIdentities)
+OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, AdaptFaces, LearnTrackEmbeddings,
+             ClusterFaces, EvaluateIdentities, FindIdentities)
