@@ -18,6 +18,10 @@ Face-level methods are scored at frame level only (a track has no single label t
 get every face embedded (``embed_faces`` with ``embed_stride=1`` into a store of their own),
 as users running them do; the pipeline embeds one usable face in ``--embed-stride`` per track.
 
+With ``--vct`` every video also gets VCT track embeddings (video-centralised ``@vct`` and
+clip-centralised ``@vct_ct``; the temporal average is the plain method), clustered with
+known K (``hac_k``) and without (``parameter_free``).
+
 With ``--adapt`` every video is also adapted on its own (VideoClusterNet, transductive;
 ``--adapt-config``, default the CPU-sized config; ``--adapt-matching``), timed in CPU
 minutes, and the adapted
@@ -42,12 +46,38 @@ ADAPTED_METHODS = ("parameter_free@loss", "parameter_free@adapted", "c1c@adapted
                    "hac_threshold@adapted", "hac_k@adapted")
 
 
+VCT_METHODS = ("parameter_free@vct", "hac_k@vct", "parameter_free@vct_ct", "hac_k@vct_ct")
+VCT_CONFIGS = {"vct": "vct_vc-trsf_sface_200it_pervideo.py",
+               "vct_ct": "vct_ct-trsf_sface_200it_pervideo.py"}
+
+
 def variant(method: str) -> tuple[str, dict]:
-    """``"parameter_free@loss"`` -> ``("parameter_free", embeddings/distance arguments)``."""
+    """``"parameter_free@loss"`` -> ``("parameter_free", embeddings/distance arguments)``;
+    ``"hac_k@vct"`` clusters the VCT track embeddings ``vct``."""
     base, _, kind = method.partition("@")
     if not kind:
         return base, {}
+    if kind in VCT_CONFIGS:
+        return base, dict(embeddings=kind)
     return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
+
+
+def learn_tracks(dataset) -> dict:
+    """VC-TRSF and CT-TRSF track embeddings, one model per video; CPU minutes each."""
+    from fiftyone_plugin import stages
+    from fiftyone_plugin.adaptation.train import REPO_CONFIGS
+
+    out = {}
+    for name, config in VCT_CONFIGS.items():
+        cpu = time.process_time()
+        summary = stages.learn_track_embeddings(dataset, out_embeddings=name,
+                                                config=str(REPO_CONFIGS / config),
+                                                run_key=f"learn_{name}")
+        out[name] = dict(cpu_minutes=round((time.process_time() - cpu) / 60, 2),
+                         wall_seconds=summary["seconds"], tracks=summary["num_tracks"],
+                         iterations=summary["iterations"])
+        print(f"{name}: {out[name]}", flush=True)
+    return out
 
 
 def adapt_videos(dataset, ids, config: str | None, matching: str = "gaussian") -> dict:
@@ -91,7 +121,7 @@ def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) 
 
 def run(videos: Path, methods: list[str], adapt: bool = False,
         adapt_config: str | None = None, matching: str = "gaussian",
-        embed_stride: int | None = None) -> dict:
+        embed_stride: int | None = None, vct: bool = False) -> dict:
     import tempfile
 
     import fiftyone as fo
@@ -120,6 +150,10 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
             adaptation = {names[sid]: m for sid, m in
                           adapt_videos(dataset, ids, adapt_config, matching).items()}
             methods = list(methods) + [m for m in ADAPTED_METHODS if m not in methods]
+        track_models = {}
+        if vct:
+            track_models = learn_tracks(dataset)
+            methods = list(methods) + [m for m in VCT_METHODS if m not in methods]
         results = {}
         for method in methods:
             base, extra = variant(method)
@@ -162,7 +196,8 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
                   f"{kept['frame']['bcubed_f']:.3f} #C DIF {kept['c_dif']} "
                   f"(coverage {report['coverage']:.3f})", flush=True)
         return dict(videos=len(ids), frames=frames, pipeline_seconds=round(pipeline_s, 1),
-                    embed_stride=stride, adaptation=adaptation, methods=results)
+                    embed_stride=stride, adaptation=adaptation, track_models=track_models,
+                    methods=results)
     finally:
         dataset.delete()
         every_face.cleanup()
@@ -178,6 +213,9 @@ def main() -> int:
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")
     ap.add_argument("--adapt-matching", default="gaussian", choices=["gaussian", "parameter_free"],
                     help="coarse track matching of the adaptation")
+    ap.add_argument("--vct", action="store_true",
+                    help="also learn VCT track embeddings (video- and clip-centralised, "
+                         "one model per video) and cluster them")
     ap.add_argument("--embed-stride", type=int, default=None,
                     help=f"pipeline embeds one usable face in n per track "
                          f"(default {DEFAULT_EMBED_STRIDE})")
@@ -189,7 +227,7 @@ def main() -> int:
               "python -m benchmarks.make_multishot)")
         return 0
     report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching,
-                 args.embed_stride)
+                 args.embed_stride, args.vct)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)
     return 0
