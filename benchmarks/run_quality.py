@@ -47,8 +47,8 @@ ADAPTED_METHODS = ("parameter_free@loss", "parameter_free@adapted", "c1c@adapted
 
 
 VCT_METHODS = ("parameter_free@vct", "hac_k@vct", "parameter_free@vct_ct", "hac_k@vct_ct")
-VCT_CONFIGS = {"vct": "vct_vc-trsf_sface_200it_pervideo.py",
-               "vct_ct": "vct_ct-trsf_sface_200it_pervideo.py"}
+VCT_CONFIGS = {"vct": "vct_videocentral_sface_200it_pervideo.py",
+               "vct_ct": "vct_clipcentral_sface_200it_pervideo.py"}
 
 
 def variant(method: str) -> tuple[str, dict]:

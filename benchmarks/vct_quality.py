@@ -30,8 +30,8 @@ from benchmarks.photo_tracks import DATA_ROOT, photo_track_set
 from benchmarks.report import write_json
 
 VARIANTS = {"temporal average (Temp Avg)": None,
-            "clip-centralised (CT-TRSF)": "vct_ct-trsf_sface_200it_pervideo.py",
-            "video-centralised (VC-TRSF)": "vct_vc-trsf_sface_200it_pervideo.py"}
+            "clip-centralised (CT-TRSF)": "vct_clipcentral_sface_200it_pervideo.py",
+            "video-centralised (VC-TRSF)": "vct_videocentral_sface_200it_pervideo.py"}
 
 
 def episodes(labels: np.ndarray, count: int, people: int, distractors: int,

@@ -3,7 +3,8 @@
 :func:`process_video` is the engine behind every stage. Which parts run depends on what is
 given: without ``faces`` it decodes every ``stride``-th frame, detects shots and faces; with
 ``faces`` it decodes only the frames that have faces. ``tracker`` links faces (reset at
-every cut) and ``embedder`` aligns and embeds them, streaming crops to a store writer.
+every cut) and ``embedder`` aligns every face (crops streamed to a store writer) and embeds
+those :class:`EmbedSampler` picks.
 No FiftyOne here: the results are returned and written by :mod:`fiftyone_plugin.fo_io`.
 """
 from __future__ import annotations

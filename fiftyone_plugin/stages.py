@@ -290,8 +290,8 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
     store it as embeddings ``out_embeddings`` (every face of a track gets its track's
     vector; faces of unusable tracks none).
 
-    Trains from ``config`` (default ``mmcfg/adaptation/vct_vc-trsf_sface_200it_pervideo.py``;
-    ``vct_ct-trsf_*`` is the clip-centralised ablation) on the stored frame embeddings of
+    Trains from ``config`` (default ``mmcfg/adaptation/vct_videocentral_sface_200it_pervideo.py``;
+    ``vct_clipcentral_*`` is the clip-centralised ablation) on the stored frame embeddings of
     the videos' usable tracks (run ``embed_faces`` or ``find_identities`` first; with
     ``embed_stride`` > 1 a track's sequence is its embedded faces). Then cluster with any
     method: ``cluster_faces(..., embeddings=out_embeddings)``.
@@ -314,7 +314,7 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
     root = _store_root(sample_collection, store_dir)
     for sid in ids:
         FaceStore(root, sid).read_embeddings(None)  # clear errors before any training
-    config = config or REPO_CONFIGS / "vct_vc-trsf_sface_200it_pervideo.py"
+    config = config or REPO_CONFIGS / "vct_videocentral_sface_200it_pervideo.py"
     work_dir = _work_dir(sample_collection, run_key, work_dir)
     groups = [[sid] for sid in ids] if per_video else [list(ids)]
     runs = [_train(sample_collection, group, root, config, out_embeddings,

@@ -324,7 +324,7 @@ def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_vid
     small = {"train_cfg.max_iters": 6, "train_dataloader.batch_size": 4,
              "model.encoder.num_layers": 1}
     config = tmp_path / "vct_tiny.py"
-    config.write_text(f"_base_ = ['{REPO_CONFIGS / 'vct_vc-trsf_sface_200it_pervideo.py'}']\n"
+    config.write_text(f"_base_ = ['{REPO_CONFIGS / 'vct_videocentral_sface_200it_pervideo.py'}']\n"
                       "train_cfg = dict(max_iters=6)\n"
                       "train_dataloader = dict(batch_size=4)\n"
                       "model = dict(encoder=dict(num_layers=1))\n")
@@ -348,7 +348,7 @@ def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_vid
 
     options = [f"{k}={v}" for k, v in small.items()]
     assert main(["vct", "--dataset", dataset.name, "--name", "vct_ct", "--config",
-                 "mmcfg/adaptation/vct_ct-trsf_sface_200it_pervideo.py", "--cfg-options",
+                 "mmcfg/adaptation/vct_clipcentral_sface_200it_pervideo.py", "--cfg-options",
                  *options, "--cluster"]) == 0
     assert FaceStore(stages._store_root(dataset, None), dataset.first().id).read_embeddings(
         "vct_ct")[1]["objective"] == "clip_centralised"

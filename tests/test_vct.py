@@ -129,7 +129,7 @@ def test_dataset_reads_embedded_faces_and_is_deterministic(store_root):
 def _runner(store_root, work_dir, request, **options):
     from fiftyone_plugin.adaptation.train import REPO_CONFIGS, build_runner, load_config
 
-    cfg = load_config(REPO_CONFIGS / "vct_vc-trsf_sface_200it_pervideo.py", str(work_dir),
+    cfg = load_config(REPO_CONFIGS / "vct_videocentral_sface_200it_pervideo.py", str(work_dir),
                       cfg_options={"model.encoder.in_channels": 16,
                                    "model.encoder.embed_dims": 32, "model.encoder.num_layers": 2,
                                    "model.encoder.num_heads": 4, "model.encoder.dropout": 0.0,

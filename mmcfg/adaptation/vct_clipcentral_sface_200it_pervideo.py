@@ -1,5 +1,5 @@
 # The paper's ablation CT-TRSF: the same transformer without a video token, trained
 # clip against clip (mean of a clip's frame tokens), no video-to-frame term.
-_base_ = ['./vct_vc-trsf_sface_200it_pervideo.py']
+_base_ = ['./vct_videocentral_sface_200it_pervideo.py']
 model = dict(objective='clip_centralised')
 export_name = 'vct_ct'
