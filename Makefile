@@ -7,7 +7,7 @@ export FIFTYONE_DATABASE_VALIDATION := false
 export FIFTYONE_PLUGINS_DIR := $(CURDIR)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup weights demo test test-fast bench clean-store
+.PHONY: setup weights demo test test-fast bench bench-adapt clean-store
 
 setup:
 	VENV=$(abspath $(VENV)) bash scripts/setup.sh
@@ -33,8 +33,14 @@ bench: setup
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/lfw_dev --out benchmarks/out/multishot_lfw --seed 0 --videos 3
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/orl --out benchmarks/out/multishot_orl --seed 0 --videos 2
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_orl --json benchmarks/out/quality_orl.json
-	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --json benchmarks/out/quality_lfw.json
-	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --adapt-matching parameter_free --json benchmarks/out/quality_lfw_pfmatch.json
-	$(PY) -m benchmarks.intel_clip --adapt --json benchmarks/out/intel_clip.json
-	$(PY) -m benchmarks.intel_clip --adapt --adapt-matching parameter_free --json benchmarks/out/intel_clip_pfmatch.json
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --vct --json benchmarks/out/quality_lfw.json
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --embed-stride 1 --methods parameter_free c1c finch hac_threshold hac_k --json benchmarks/out/quality_lfw_stride1.json
+	$(PY) -m benchmarks.vct_quality --json benchmarks/out/vct_quality.json
+	$(PY) -m benchmarks.intel_clip --json benchmarks/out/intel_clip.json
 	$(PY) -m benchmarks.plots
+
+bench-adapt: setup  # VideoClusterNet adaptation, about 15 CPU minutes per video
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --json benchmarks/out/quality_lfw_adapt.json
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --adapt-matching parameter_free --json benchmarks/out/quality_lfw_pfmatch.json
+	$(PY) -m benchmarks.intel_clip --adapt --json benchmarks/out/intel_clip_adapt.json
+	$(PY) -m benchmarks.intel_clip --adapt --adapt-matching parameter_free --json benchmarks/out/intel_clip_pfmatch.json

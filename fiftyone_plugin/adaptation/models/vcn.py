@@ -19,7 +19,7 @@ from mmengine.model import BaseModel, ExponentialMovingAverage
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..registry import MODELS
+from ..registry import MODELS, build_model
 
 
 def distillation_loss(teacher_logits: Tensor, student_logits: Tensor, center: Tensor,
@@ -122,10 +122,10 @@ class VideoClusterNet(BaseModel):
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        backbone = MODELS.build(backbone) if isinstance(backbone, dict) else backbone
+        backbone = build_model(backbone) if isinstance(backbone, dict) else backbone
         if pretrained:
             _load_pretrained(backbone, pretrained)
-        head = MODELS.build(head) if isinstance(head, dict) else head
+        head = build_model(head) if isinstance(head, dict) else head
         self.student = FaceNet(backbone, head, frozen_layers).to(
             memory_format=torch.channels_last)  # about 2x faster convolutions on CPU
         self.student.set_trainable(True)

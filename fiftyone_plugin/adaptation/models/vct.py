@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel, BaseModule
 from torch import Tensor, nn
 
-from ..registry import MODELS
+from ..registry import MODELS, build_model
 
 OBJECTIVES = ("video_centralised", "clip_centralised", "temporal_average")
 
@@ -143,7 +143,7 @@ class VCT(BaseModel):
         self.frame_weight = frame_weight
         encoder = dict(encoder, type=encoder.get("type", "TrackTransformer"),
                        video_token=objective == "video_centralised")
-        self.encoder = MODELS.build(encoder)
+        self.encoder = build_model(encoder)  # in our scope, whatever is current
         head = dict(dict(hidden_channels=256, out_channels=128), **(head or {}))
         width = self.encoder.norm.normalized_shape[0]
         self.head = nn.Sequential(nn.Linear(width, head["hidden_channels"]), nn.GELU(),
