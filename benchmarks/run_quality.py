@@ -62,7 +62,7 @@ def variant(method: str) -> tuple[str, dict]:
     return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
 
 
-def learn_tracks(dataset) -> dict:
+def learn_tracks(dataset, cfg_options: dict | None = None) -> dict:
     """VC-TRSF and CT-TRSF track embeddings, one model per video; CPU minutes each."""
     from fiftyone_plugin import stages
     from fiftyone_plugin.adaptation.train import REPO_CONFIGS
@@ -72,6 +72,7 @@ def learn_tracks(dataset) -> dict:
         cpu = time.process_time()
         summary = stages.learn_track_embeddings(dataset, out_embeddings=name,
                                                 config=str(REPO_CONFIGS / config),
+                                                cfg_options=cfg_options,
                                                 run_key=f"learn_{name}")
         out[name] = dict(cpu_minutes=round((time.process_time() - cpu) / 60, 2),
                          wall_seconds=summary["seconds"], tracks=summary["num_tracks"],
@@ -121,7 +122,8 @@ def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) 
 
 def run(videos: Path, methods: list[str], adapt: bool = False,
         adapt_config: str | None = None, matching: str = "gaussian",
-        embed_stride: int | None = None, vct: bool = False) -> dict:
+        embed_stride: int | None = None, vct: bool = False,
+        vct_options: dict | None = None) -> dict:
     import tempfile
 
     import fiftyone as fo
@@ -152,7 +154,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
             methods = list(methods) + [m for m in ADAPTED_METHODS if m not in methods]
         track_models = {}
         if vct:
-            track_models = learn_tracks(dataset)
+            track_models = learn_tracks(dataset, vct_options)
             methods = list(methods) + [m for m in VCT_METHODS if m not in methods]
         results = {}
         for method in methods:
@@ -204,6 +206,8 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
 
 
 def main() -> int:
+    from mmengine.config import DictAction
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--videos", required=True, help="folder with manifest.json")
     ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
@@ -216,6 +220,8 @@ def main() -> int:
     ap.add_argument("--vct", action="store_true",
                     help="also learn VCT track embeddings (video- and clip-centralised, "
                          "one model per video) and cluster them")
+    ap.add_argument("--vct-options", nargs="+", action=DictAction, default=None,
+                    help="VCT config overrides, e.g. train_dataloader.dataset.link_tracks=False")
     ap.add_argument("--embed-stride", type=int, default=None,
                     help=f"pipeline embeds one usable face in n per track "
                          f"(default {DEFAULT_EMBED_STRIDE})")
@@ -227,7 +233,7 @@ def main() -> int:
               "python -m benchmarks.make_multishot)")
         return 0
     report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching,
-                 args.embed_stride, args.vct)
+                 args.embed_stride, args.vct, args.vct_options)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)
     return 0

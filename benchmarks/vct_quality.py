@@ -51,8 +51,8 @@ def episodes(labels: np.ndarray, count: int, people: int, distractors: int,
     return out
 
 
-def learn(features: list[np.ndarray], config: str, iters: int, work: Path) -> tuple[np.ndarray,
-                                                                                     float]:
+def learn(features: list[np.ndarray], config: str, iters: int, work: Path,
+          link_tracks: bool = True) -> tuple[np.ndarray, float]:
     """Train a VCT variant on these tracks (one file of features); its track vectors and
     the CPU seconds it took."""
     from mmengine.logging import MessageHub, MMLogger
@@ -66,6 +66,7 @@ def learn(features: list[np.ndarray], config: str, iters: int, work: Path) -> tu
     cfg = load_config(REPO_CONFIGS / config, str(work / "run"), cfg_options={
         "train_dataloader.dataset.tracks_file": str(tracks_file),
         "train_dataloader.dataset.data_root": None, "train_cfg.max_iters": iters,
+        "train_dataloader.dataset.link_tracks": link_tracks,
         "default_hooks.logger.interval": 50, "log_level": "WARNING"})
     cfg.experiment_name = f"vct_{time.time()}"
     cpu = time.process_time()
@@ -99,6 +100,9 @@ def main() -> int:
     ap.add_argument("--people", type=int, default=9)
     ap.add_argument("--distractors", type=int, default=3)
     ap.add_argument("--iters", type=int, default=200)
+    ap.add_argument("--instance", action="store_true",
+                    help="every track its own group (no linked tracks): pure instance "
+                         "discrimination")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if not DATA_ROOT.is_dir():
@@ -115,7 +119,8 @@ def main() -> int:
                 vectors, seconds = track_means(feats), 0.0
             else:
                 with tempfile.TemporaryDirectory() as tmp:
-                    vectors, seconds = learn(feats, config, args.iters, Path(tmp))
+                    vectors, seconds = learn(feats, config, args.iters, Path(tmp),
+                                             link_tracks=not args.instance)
             single = [v[None] for v in vectors]
             known = clustering_metrics(labels, cluster(single, "hac_k", n_clusters=k))
             unknown = clustering_metrics(labels, cluster(single, "parameter_free"))
@@ -129,7 +134,7 @@ def main() -> int:
                   f"{unknown['nmi']:.3f} K {unknown['num_predicted']} | {seconds:.0f} CPU s",
                   flush=True)
     report = dict(episodes=args.episodes, people=args.people, distractors=args.distractors,
-                  iterations=args.iters, tracks=[len(p) for p in parts],
+                  iterations=args.iters, link_tracks=not args.instance, tracks=[len(p) for p in parts],
                   variants={name: summarise(r) for name, r in rows.items()})
     print(json.dumps(report["variants"], indent=1))
     write_json(args.json, report)

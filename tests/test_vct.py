@@ -73,7 +73,7 @@ def test_info_nce_and_video_frame_nce_by_hand():
     expected = math.log(1 + math.exp(-1))
     assert info_nce(eye, eye, 1.0).item() == pytest.approx(expected, rel=1e-6)
     # the same track twice in a batch is no negative of itself: nothing left to contrast
-    assert info_nce(eye, eye, 1.0, track=torch.tensor([0, 0])).item() == pytest.approx(0.0)
+    assert info_nce(eye, eye, 1.0, group=torch.tensor([0, 0])).item() == pytest.approx(0.0)
     frames = torch.tensor([[[1.0, 0.0], [9.0, 9.0]], [[0.0, 1.0], [9.0, 9.0]]])
     mask = torch.tensor([[True, False], [True, False]])  # padded frames are ignored
     assert video_frame_nce(eye, frames, mask, 1.0).item() == pytest.approx(expected, rel=1e-6)
@@ -86,7 +86,7 @@ def test_vct_losses_on_a_toy_batch(objective, keys):
     model = VCT(SMALL, dict(hidden_channels=32, out_channels=16), objective=objective)
     views = [torch.randn(4, 8, 16) for _ in range(2)]
     masks = [torch.ones(4, 8, dtype=torch.bool) for _ in range(2)]
-    losses = model(dict(views=views, masks=masks, track=torch.arange(4)), mode="loss")
+    losses = model(dict(views=views, masks=masks, group=torch.arange(4)), mode="loss")
     assert set(losses) == keys and all(torch.isfinite(v) for v in losses.values())
     sum(losses.values()).backward()
     assert model.encoder.proj.weight.grad.abs().sum() > 0
@@ -119,11 +119,19 @@ def test_dataset_reads_embedded_faces_and_is_deterministic(store_root):
             torch.testing.assert_close(x, y)
     assert not torch.equal(a[7]["inputs"]["views"][0], c[7]["inputs"]["views"][0])
     item = a[3]["inputs"]
-    assert item["track"] == 3 and item["views"][0].shape == (6, 16)
+    assert item["group"] == 3 and item["views"][0].shape == (6, 16)
     for view, mask in zip(item["views"], item["masks"]):
         assert mask.any() and (view[~mask] == 0).all()
     with pytest.raises(ValueError, match="data_root"):
         TrackSequenceDataset()
+    # linked: a person's tracks share a group, tracks sharing a frame never do
+    linked = TrackSequenceDataset(str(store_root), link_tracks=True)
+    person = np.arange(18) % 9 // 3  # 3 people x 3 tracks in each of 2 videos
+    assert len(set(linked.groups.tolist())) < 18
+    assert all(person[i] == person[j] for i in range(18) for j in range(18)
+               if linked.groups[i] == linked.groups[j])
+    assert all(linked.groups[i] != linked.groups[j] for i, j in linked.cannot_link)
+    assert len(linked.cannot_link) > 0
 
 
 def _runner(store_root, work_dir, request, **options):

@@ -139,9 +139,10 @@ class TrackPairDataset(torch.utils.data.Dataset):
 def load_track_sequences(data_root: str | None = None, keys: list[str] = (),
                          tracks_file: str | None = None, embeddings: str | None = None,
                          quality: dict | None = None
-                         ) -> tuple[list[np.ndarray], list[tuple[str, int]]]:
-    """Frame-embedding sequences of every usable track, in frame order, and their
-    ``(video key, track id)``.
+                         ) -> tuple[list[np.ndarray], list[tuple[str, int]], np.ndarray]:
+    """Frame-embedding sequences of every usable track, in frame order, their
+    ``(video key, track id)``, and the pairs of them that share a frame (``(P, 2)``
+    indices; none for a ``tracks_file``).
 
     From the face store (``data_root``, videos ``keys``; only faces with an embedding: the
     pipeline's ``embed_stride`` leaves the others NaN), or from ``tracks_file``, an ``.npz``
@@ -157,23 +158,27 @@ def load_track_sequences(data_root: str | None = None, keys: list[str] = (),
                 rows = np.flatnonzero((videos == v) & (z["tracks"] == t))
                 seqs.append(z["embeddings"][rows].astype(np.float32))
                 names.append((str(v), int(t)))
-        return seqs, names
+        return seqs, names, np.zeros((0, 2), np.int64)
     root = Path(data_root)
     rules = QualityRules(**(quality or {}))
-    seqs, names = [], []
+    seqs, names, cannot = [], [], []
     for key in keys:
         store = FaceStore(root, key)
         vectors, _ = store.read_embeddings(embeddings)
         a = store.arrays
         table = FaceTable(a["frames"], a["boxes"], a["scores"], tracks=a["tracks"],
                           sharpness=a["sharpness"])
+        pos = {}
         for t, rows in sorted(rules.usable_tracks(table).items()):
             rows = rows[np.isfinite(vectors[rows, 0])]
             rows = rows[np.argsort(a["frames"][rows], kind="stable")]
             if len(rows):
+                pos[t] = len(seqs)
                 seqs.append(np.asarray(vectors[rows], np.float32))
                 names.append((key, t))
-    return seqs, names
+        cannot += [(pos[x], pos[y]) for x, y in cooccurring_pairs(table.frames, table.tracks)
+                   if x in pos and y in pos]
+    return seqs, names, np.asarray(cannot, np.int64).reshape(-1, 2)
 
 
 @DATASETS.register_module()
@@ -185,7 +190,10 @@ class TrackSequenceDataset(torch.utils.data.Dataset):
     probability ``drop_prob`` (one always stays), plus Gaussian noise ``noise_std``. Short
     views are zero-padded with a False mask. Item ``i`` is about track ``i mod T`` with a
     generator seeded by ``(seed, i)``; ``repeats`` sets how many items (views) each track
-    has before they repeat.
+    has before they repeat. Items of one ``group`` are never negatives of each other: a
+    group is a track, or with ``link_tracks`` the tracks that the parameter-free clustering
+    links on their temporal averages (tracks sharing a frame never), so a person's other
+    tracks are not pushed away (project choice, see BENCHMARKS.md).
 
     Args:
         data_root (str, optional): Face-store folder (with ``keys``), as
@@ -199,6 +207,8 @@ class TrackSequenceDataset(torch.utils.data.Dataset):
         drop_prob (float): Frame dropout. Defaults to 0.1.
         noise_std (float): Feature noise. Defaults to 0.01.
         repeats (int): Items per track. Defaults to 100.
+        link_tracks (bool): Group tracks by the parameter-free clustering. Defaults to
+            False (every track its own group).
         seed (int): Seed of the per-item generators. Defaults to 0.
     """
 
@@ -206,7 +216,8 @@ class TrackSequenceDataset(torch.utils.data.Dataset):
                  tracks_file: str | None = None, embeddings: str | None = None,
                  quality: dict | None = None, num_frames: int = 16,
                  crop: tuple[float, float] = (0.5, 1.0), drop_prob: float = 0.1,
-                 noise_std: float = 0.01, repeats: int = 100, seed: int = 0) -> None:
+                 noise_std: float = 0.01, repeats: int = 100, link_tracks: bool = False,
+                 seed: int = 0) -> None:
         if data_root is None and tracks_file is None:
             raise ValueError("TrackSequenceDataset needs data_root (a face store) or "
                              "tracks_file (precomputed features)")
@@ -214,8 +225,8 @@ class TrackSequenceDataset(torch.utils.data.Dataset):
             root = Path(data_root)
             keys = sorted(p.name for p in root.iterdir()
                           if (p / "faces.npz").is_file()) if root.is_dir() else []
-        self.tracks, self.names = load_track_sequences(data_root, keys, tracks_file,
-                                                       embeddings, quality)
+        self.tracks, self.names, self.cannot_link = load_track_sequences(
+            data_root, keys, tracks_file, embeddings, quality)
         self.keys = list(keys or [])
         self.stores = None if tracks_file is not None else [
             FaceStore(Path(data_root), k) for k in self.keys]
@@ -224,6 +235,12 @@ class TrackSequenceDataset(torch.utils.data.Dataset):
                              "(run the embed stage, or relax `quality`)")
         self.num_frames, self.crop, self.drop_prob = num_frames, tuple(crop), drop_prob
         self.noise_std, self.repeats, self.seed = noise_std, repeats, seed
+        self.groups = np.arange(len(self.tracks))
+        if link_tracks and len(self.tracks) > 1:
+            from .matching import match_by_clustering
+
+            self.groups = match_by_clustering([t.mean(0, keepdims=True) for t in self.tracks],
+                                              cannot_link=self.cannot_link)
 
     def __len__(self) -> int:
         return len(self.tracks) * self.repeats
@@ -257,4 +274,4 @@ class TrackSequenceDataset(torch.utils.data.Dataset):
         (x1, m1), (x2, m2) = (self._view(self.tracks[track], rng) for _ in range(2))
         return dict(inputs=dict(views=[torch.from_numpy(x1), torch.from_numpy(x2)],
                                 masks=[torch.from_numpy(m1), torch.from_numpy(m2)],
-                                track=track))
+                                group=int(self.groups[track])))

@@ -85,32 +85,32 @@ def masked_mean(x: Tensor, mask: Tensor) -> Tensor:
     return (x * w).sum(1) / w.sum(1).clamp_min(1.0)
 
 
-def _same_track(track: Tensor | None, n: int, device) -> Tensor:
+def _same_group(group: Tensor | None, n: int, device) -> Tensor:
     eye = torch.eye(n, dtype=torch.bool, device=device)
-    return eye if track is None else track[:, None] == track[None, :]
+    return eye if group is None else group[:, None] == group[None, :]
 
 
-def info_nce(a: Tensor, b: Tensor, temperature: float, track: Tensor | None = None) -> Tensor:
+def info_nce(a: Tensor, b: Tensor, temperature: float, group: Tensor | None = None) -> Tensor:
     """Symmetric InfoNCE of two batches of unit vectors: row i of ``a`` and of ``b`` are
-    positives, rows of other tracks negatives (other rows of the same ``track``, when a
-    batch holds a track twice, are left out)."""
+    positives, rows of other groups negatives (other rows of the same ``group``: the same
+    track drawn twice, or linked tracks, are left out)."""
     logits = a @ b.t() / temperature
     eye = torch.eye(len(a), dtype=torch.bool, device=a.device)
-    logits = logits.masked_fill(_same_track(track, len(a), a.device) & ~eye, float("-inf"))
+    logits = logits.masked_fill(_same_group(group, len(a), a.device) & ~eye, float("-inf"))
     target = torch.arange(len(a), device=a.device)
     return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target))
 
 
 def video_frame_nce(video: Tensor, frames: Tensor, mask: Tensor, temperature: float,
-                    track: Tensor | None = None) -> Tensor:
+                    group: Tensor | None = None) -> Tensor:
     """Each video vector (B, C) against every real frame vector (B, T, C) of the batch: the
-    frames of its own track are positives (averaged log-likelihood, as SupCon), the others
+    frames of its own group are positives (averaged log-likelihood, as SupCon), the others
     negatives."""
     b, t, _ = frames.shape
     logits = video @ frames.reshape(b * t, -1).t() / temperature  # (B, B*T)
     real = mask.reshape(1, b * t).expand(b, -1)
     logits = logits.masked_fill(~real, float("-inf"))
-    own = _same_track(track, b, video.device).repeat_interleave(t, dim=1) & real
+    own = _same_group(group, b, video.device).repeat_interleave(t, dim=1) & real
     log_prob = logits - logits.logsumexp(dim=1, keepdim=True)
     return -(log_prob.masked_fill(~own, 0.0).sum(1) / own.sum(1).clamp_min(1)).mean()
 
@@ -188,28 +188,28 @@ class VCT(BaseModel):
         return F.normalize(sums, dim=-1)
 
     def loss(self, views: list[Tensor], masks: list[Tensor],
-             track: Tensor | None = None) -> dict[str, Tensor]:
-        """Losses of two views (B, T, D) of B tracks; ``track`` (B,) says which items are
-        the same track (a batch may draw one twice)."""
+             group: Tensor | None = None) -> dict[str, Tensor]:
+        """Losses of two views (B, T, D) of B tracks; items of one ``group`` (B,) are not
+        negatives of each other (a track drawn twice; linked tracks)."""
         if self.objective == "temporal_average":
             raise ValueError("objective 'temporal_average' has nothing to train")
         (f1, f2), (m1, m2), tau = views, masks, self.temperature
         if self.objective == "clip_centralised":
             z1, z2 = self.represent(f1, m1), self.represent(f2, m2)
-            return dict(loss_clip=info_nce(z1, z2, tau, track))
+            return dict(loss_clip=info_nce(z1, z2, tau, group))
         v1, t1 = self.encoder(f1, m1)
         v2, t2 = self.encoder(f2, m2)
         z1, z2 = self.project(v1), self.project(v2)
-        losses = dict(loss_video=info_nce(z1, z2, tau, track))
+        losses = dict(loss_video=info_nce(z1, z2, tau, group))
         if self.frame_weight:
-            frame = 0.5 * (video_frame_nce(z1, self.project(t1), m1, tau, track)
-                           + video_frame_nce(z2, self.project(t2), m2, tau, track))
+            frame = 0.5 * (video_frame_nce(z1, self.project(t1), m1, tau, group)
+                           + video_frame_nce(z2, self.project(t2), m2, tau, group))
             losses["loss_frame"] = self.frame_weight * frame
         return losses
 
     def forward(self, inputs: dict, data_samples=None, mode: str = "tensor"):
-        """``inputs``: ``views`` [(B, T, D)] x2, ``masks`` [(B, T)] x2 and ``track`` (B,)
+        """``inputs``: ``views`` [(B, T, D)] x2, ``masks`` [(B, T)] x2 and ``group`` (B,)
         for ``"loss"``; ``frames`` (B, T, D) and ``mask`` (B, T) otherwise."""
         if mode == "loss":
-            return self.loss(inputs["views"], inputs["masks"], inputs.get("track"))
+            return self.loss(inputs["views"], inputs["masks"], inputs.get("group"))
         return self.represent(inputs["frames"], inputs["mask"])

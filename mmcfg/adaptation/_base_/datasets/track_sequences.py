@@ -18,4 +18,8 @@ train_dataloader = dict(
         drop_prob=0.1,
         noise_std=0.01,
         repeats=100,
+        # a person's other tracks are no negatives: tracks the parameter-free clustering
+        # links on their temporal averages share a group (project choice; False = every
+        # track its own, pure instance discrimination, far worse: BENCHMARKS.md)
+        link_tracks=True,
         seed=0))
