@@ -315,12 +315,22 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
     for sid in ids:
         FaceStore(root, sid).read_embeddings(None)  # clear errors before any training
     config = config or REPO_CONFIGS / "vct_videocentral_sface_200it_pervideo.py"
+    from .adaptation.datasets import load_track_sequences
+
     work_dir = _work_dir(sample_collection, run_key, work_dir)
-    groups = [[sid] for sid in ids] if per_video else [list(ids)]
+    trainable = [sid for sid in ids if load_track_sequences(str(root), [sid])[0]]
+    if not trainable:
+        raise ValueError("no video has a usable face track with embeddings: nothing to "
+                         "learn from (run find_identities or embed_faces first)")
+    groups = [[sid] for sid in trainable] if per_video else [trainable]
     runs = [_train(sample_collection, group, root, config, out_embeddings,
                    str(Path(work_dir) / group[0]) if per_video else work_dir, cfg_options,
                    _sub_progress(progress, k, len(groups)))
             for k, group in enumerate(groups)]
+    for sid in set(ids) - set(trainable):  # no usable track: every face stays unknown
+        store = FaceStore(root, sid)
+        store.write_embeddings(out_embeddings, np.full(
+            (len(store), store.embeddings.shape[1]), np.nan, np.float32), dict(level="track"))
     summary = dict(num_videos=len(ids), num_tracks=sum(r["num_tracks"] for r in runs),
                    iterations=sum(r["iterations"] for r in runs),
                    seconds=round(sum(r["seconds"] for r in runs), 1), work_dir=work_dir)

@@ -315,10 +315,11 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
     assert dataset.get_run_info("c1c_adapted").config.embeddings == "adapted"
 
 
-def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_video, tmp_path):
+def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_video,
+                                                           blank_video, tmp_path):
     from fiftyone_plugin.adaptation.train import REPO_CONFIGS
 
-    _video_dataset(dataset, two_shot_video)
+    _video_dataset(dataset, two_shot_video, blank_video)  # the blank one has no track
     stages.find_identities(dataset)
     _ground_truth_from_layout(dataset)
     small = {"train_cfg.max_iters": 6, "train_dataloader.batch_size": 4,
@@ -333,7 +334,7 @@ def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_vid
         config=str(config))))
     assert sorted(dataset.get_frame_field_schema()) == frames_before  # labels untouched
     run = dataset.load_run_results(stages.DEFAULT_VCT_KEY)
-    assert run.num_videos == 1 and run.num_tracks == 3 and run.iterations == 6
+    assert run.num_videos == 2 and run.num_tracks == 3 and run.iterations == 6
     store = FaceStore(stages._store_root(dataset, None), dataset.first().id)
     emb, meta = store.read_embeddings("vct")
     assert meta["objective"] == "video_centralised" and np.isfinite(emb).all()
