@@ -308,6 +308,7 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
     Returns:
         dict: ``num_videos``, ``num_tracks``, ``iterations``, ``seconds``, ``work_dir``.
     """
+    from .adaptation.datasets import load_track_sequences
     from .adaptation.train import REPO_CONFIGS
 
     ids, _ = _videos(sample_collection)
@@ -315,8 +316,6 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
     for sid in ids:
         FaceStore(root, sid).read_embeddings(None)  # clear errors before any training
     config = config or REPO_CONFIGS / "vct_videocentral_sface_200it_pervideo.py"
-    from .adaptation.datasets import load_track_sequences
-
     work_dir = _work_dir(sample_collection, run_key, work_dir)
     trainable = [sid for sid in ids if load_track_sequences(str(root), [sid])[0]]
     if not trainable:
