@@ -21,7 +21,7 @@ def _flatten(out) -> list[torch.Tensor]:
 
 
 @torch.no_grad()
-def freeze_for_inference(module: nn.Module, example, optimize: bool = True,
+def freeze_for_inference(module: nn.Module, example, optimize: bool | None = None,
                          atol: float = 1e-3) -> nn.Module:
     """A frozen TorchScript trace of ``module`` in eval mode, or ``module`` itself.
 
@@ -31,12 +31,14 @@ def freeze_for_inference(module: nn.Module, example, optimize: bool = True,
             vary between calls).
         example (torch.Tensor | tuple): An input to trace with (its batch size and
             spatial size are not baked in).
-        optimize (bool): Also run ``torch.jit.optimize_for_inference`` (CPU fusions).
-            Defaults to True.
+        optimize (bool, optional): Also run ``torch.jit.optimize_for_inference`` (oneDNN
+            fusions). Defaults to None: when ``example`` is on the CPU.
         atol (float): Largest absolute difference from eager accepted on the example.
             Defaults to 1e-3.
     """
     module.eval()
+    if optimize is None:
+        optimize = next(iter(_flatten(example))).device.type == "cpu"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", torch.jit.TracerWarning)

@@ -313,10 +313,9 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
 
     ids, _ = _videos(sample_collection)
     root = _store_root(sample_collection, store_dir)
-    for sid in ids:
-        FaceStore(root, sid).read_embeddings(None)  # clear errors before any training
     config = config or REPO_CONFIGS / "vct_videocentral_sface_200it_pervideo.py"
     work_dir = _work_dir(sample_collection, run_key, work_dir)
+    # reads every store (a clear error when one is missing) before any training
     trainable = [sid for sid in ids if load_track_sequences(str(root), [sid])[0]]
     if not trainable:
         raise ValueError("no video has a usable face track with embeddings: nothing to "
@@ -396,7 +395,7 @@ def _embedded_rows(table: FaceTable, usable: dict[int, np.ndarray]) -> dict[int,
     """Per usable track, its usable faces that have embeddings (``embed_stride`` leaves
     the others NaN), else any of its embedded faces (rules stricter than the sampler's);
     tracks with none are left out (``unknown``)."""
-    has = np.isfinite(table.embeddings[:, 0]) if len(table) else np.zeros(0, bool)
+    has = np.isfinite(table.embeddings[:, 0])
     out = {}
     for t, rows in usable.items():
         rows = rows[has[rows]]

@@ -99,7 +99,6 @@ class AdaptationRunner(Runner):
         self.logger.info(f"adapted embeddings of {len(dataset.stores)} video(s) stored as "
                          f"'{self.export_name}'; backbone: {backbone_path}")
 
-
     def export_tracks(self) -> None:
         """One vector per training track, from all its frames. With a face store, every
         face of a track gets its track's vector (other faces NaN) as embeddings
@@ -118,15 +117,13 @@ class AdaptationRunner(Runner):
                      tracks=[t for _, t in dataset.names])
             self.logger.info(f"{len(vectors)} track embeddings written to {path}")
             return
-        per_face = {}
-        for store in dataset.stores:  # every video first, then the writes
-            per_face[store.path.name] = np.full((len(store), vectors.shape[1]), np.nan,
-                                                np.float32)
+        stores = dict(zip(dataset.keys, dataset.stores))
+        per_face = {k: np.full((len(s), vectors.shape[1]), np.nan, np.float32)
+                    for k, s in stores.items()}  # every video first, then the writes
         for (key, track), v in zip(dataset.names, vectors):
-            store_tracks = dataset.stores[dataset.keys.index(key)].arrays["tracks"]
-            per_face[key][store_tracks == track] = v
-        for store in dataset.stores:
-            store.write_embeddings(self.export_name, per_face[store.path.name], meta)
+            per_face[key][stores[key].arrays["tracks"] == track] = v
+        for key, store in stores.items():
+            store.write_embeddings(self.export_name, per_face[key], meta)
         self.logger.info(f"track embeddings of {len(vectors)} tracks in "
                          f"{len(dataset.stores)} video(s) stored as '{self.export_name}'")
 

@@ -84,7 +84,7 @@ class FaceDetector:
 
         features = torch.nn.Sequential(self.model.backbone, self.model.neck)
         example = torch.zeros(2, 3, 64, 96, device=device)
-        frozen = freeze_for_inference(features, example, optimize=device == "cpu")
+        frozen = freeze_for_inference(features, example)
         if frozen is not features:
             self.model.backbone, self.model.neck = frozen, None
 

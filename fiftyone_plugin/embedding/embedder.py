@@ -50,7 +50,7 @@ class FaceEmbedder:
             from ..freeze import freeze_for_inference
 
             example = torch.zeros(2, 3, *self.input_size, device=device)
-            self.forward = freeze_for_inference(self.model, example, optimize=device == "cpu")
+            self.forward = freeze_for_inference(self.model, example)
 
     @property
     def embedding_dim(self) -> int:

@@ -175,7 +175,19 @@ def _embedding_kwargs(ctx) -> dict:
                 distance=ctx.params.get("distance") or "cosine")
 
 
-class AdaptFaces(_StageOperator):
+class _TrainingStage(_StageOperator):
+    """A stage that trains from an MMEngine config: adds the config-file input."""
+
+    CONFIG_HELP = ""
+
+    def extra_inputs(self, inputs):
+        inputs.str("config", label="Config file", description=self.CONFIG_HELP)
+
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx), config=none_if_empty(ctx.params.get("config")))
+
+
+class AdaptFaces(_TrainingStage):
     NAME, LABEL = "adapt_faces", "Adapt face model to videos"
     DESCRIPTION = ("VideoClusterNet self-supervised adaptation (MMEngine) on the videos' own "
                    "tracks; stores adapted embeddings of every face")
@@ -183,16 +195,10 @@ class AdaptFaces(_StageOperator):
     FIELDS = (("out_embeddings", "adapted", "Adapted embeddings name",
                "name under which the face store keeps them"),
               ("run_key", stages.DEFAULT_ADAPT_KEY, "Run key", "name of the stored run"))
-
-    def extra_inputs(self, inputs):
-        inputs.str("config", label="Config file",
-                   description="mmcfg/adaptation/*.py (empty: the CPU-sized default)")
-
-    def kwargs(self, ctx):
-        return dict(super().kwargs(ctx), config=none_if_empty(ctx.params.get("config")))
+    CONFIG_HELP = "mmcfg/adaptation/*.py (empty: the CPU-sized default)"
 
 
-class LearnTrackEmbeddings(_StageOperator):
+class LearnTrackEmbeddings(_TrainingStage):
     NAME, LABEL = "learn_track_embeddings", "Learn track embeddings (VCT)"
     DESCRIPTION = ("VCT-style track transformer (MMEngine), self-supervised on the videos' "
                    "own tracks; stores one embedding per track for any clustering method")
@@ -200,16 +206,15 @@ class LearnTrackEmbeddings(_StageOperator):
     FIELDS = (("out_embeddings", "vct", "Track embeddings name",
                "name under which the face store keeps them"),
               ("run_key", stages.DEFAULT_VCT_KEY, "Run key", "name of the stored run"))
+    CONFIG_HELP = "mmcfg/adaptation/vct_*.py (empty: video-centralised)"
 
     def extra_inputs(self, inputs):
-        inputs.str("config", label="Config file",
-                   description="mmcfg/adaptation/vct_*.py (empty: video-centralised)")
+        super().extra_inputs(inputs)
         inputs.bool("per_video", default=True, label="One model per video",
                     description="transductive, as the paper; off: one for the collection")
 
     def kwargs(self, ctx):
-        return dict(super().kwargs(ctx), config=none_if_empty(ctx.params.get("config")),
-                    per_video=bool(ctx.params.get("per_video", True)))
+        return dict(super().kwargs(ctx), per_video=bool(ctx.params.get("per_video", True)))
 
 
 class EvaluateIdentities(_StageOperator):
