@@ -208,14 +208,52 @@ def constrained_components(n: int, a: np.ndarray, b: np.ndarray, order: np.ndarr
 MIN_PAIRS_FOR_BOUND = 100
 
 
-def impostor_bound(distances: np.ndarray, num_pairs: int) -> float | None:
-    """The distance below which fewer than one pair of *different* people is expected.
+def split_point(x: np.ndarray) -> float:
+    """Otsu's split of a 1-D sample: the cut that maximises the between-class variance
+    (exact, over the sorted values; no histogram bins)."""
+    x = np.sort(np.asarray(x, np.float64))
+    n, c = len(x), np.cumsum(x)
+    k = np.arange(1, n)
+    lower, upper = c[:-1] / k, (c[-1] - c[:-1]) / (n - k)
+    i = int(np.argmax(k * (n - k) * (lower - upper) ** 2))
+    return 0.5 * (x[i] + x[i + 1])
 
-    Nearly all pairs of tracks show different people, so the bulk of the pairwise
-    distances is the impostor distribution. It is fitted robustly (median and scaled
-    median absolute deviation, untouched by the few same-person pairs) as a Gaussian, and
-    the bound is its lower tail at probability ``1 / num_pairs``: over all pairs, one
-    false link is expected. No parameter; the bound tightens as the collection grows.
+
+def truncated_gaussian(x: np.ndarray, cut: float) -> tuple[float, float, float]:
+    """Maximum-likelihood Gaussian of the values above ``cut``, knowing that nothing below
+    ``cut`` was kept. Returns ``(mean, std, fraction of the Gaussian above cut)``."""
+    from scipy.optimize import minimize
+    from scipy.stats import norm
+
+    y = np.asarray(x, np.float64)
+    y = y[y > cut]
+
+    def nll(p):
+        mu, log_s = p
+        return -(norm.logpdf(y, mu, np.exp(log_s)).sum()
+                 - len(y) * norm.logsf(cut, mu, np.exp(log_s)))
+
+    fit = minimize(nll, [y.mean(), np.log(y.std() + 1e-6)], method="Nelder-Mead",
+                   options=dict(xatol=1e-6, fatol=1e-8, maxiter=2000))
+    mu, s = float(fit.x[0]), float(np.exp(fit.x[1]))
+    return mu, s, float(norm.sf(cut, mu, s))
+
+
+def _tail_bound(centre: float, spread: float, num_impostor_pairs: float) -> float:
+    from scipy.stats import norm
+
+    return centre - float(norm.isf(1.0 / max(num_impostor_pairs, 2.0))) * max(spread, 1e-6)
+
+
+def impostor_bound(distances: np.ndarray, num_pairs: int) -> float | None:
+    """The distance below which fewer than one pair of *different* people is expected,
+    for pairs that are nearly all impostors.
+
+    The distances are fitted robustly (median and scaled median absolute deviation,
+    untouched by a few same-person pairs) as a Gaussian, and the bound is its lower tail
+    at probability ``1 / num_pairs``: over all pairs, one false link is expected. No
+    parameter. When same-person pairs are many (a few people with many tracks each), use
+    :func:`far_side_bound` or :func:`self_consistent_bound`.
 
     Args:
         distances (np.ndarray): Distances of (a random sample of) item pairs.
@@ -224,14 +262,64 @@ def impostor_bound(distances: np.ndarray, num_pairs: int) -> float | None:
     Returns:
         float | None: The bound, or None when there are too few pairs to estimate it.
     """
-    from scipy.stats import norm
-
     distances = np.asarray(distances, np.float64)
     if num_pairs < MIN_PAIRS_FOR_BOUND or len(distances) < MIN_PAIRS_FOR_BOUND:
         return None
     centre = float(np.median(distances))
-    spread = 1.4826 * float(np.median(np.abs(distances - centre)))
-    return centre - float(norm.isf(1.0 / num_pairs)) * max(spread, 1e-6)
+    return _tail_bound(centre, 1.4826 * float(np.median(np.abs(distances - centre))),
+                       num_pairs)
+
+
+def far_side_bound(distances: np.ndarray, num_pairs: int) -> float | None:
+    """:func:`impostor_bound` when any share of the pairs may show one person twice.
+
+    Same-person pairs only ever add mass on the *near* side of the impostor distribution,
+    so the Gaussian is fitted on its far side: the sample is split where the between-class
+    variance is largest (:func:`split_point`) and the Gaussian is the maximum-likelihood fit
+    of the values above the split, truncation accounted for (:func:`truncated_gaussian`).
+    With a same-person bump the split falls in the valley and the bump is left out; without
+    one it falls inside the single bump and the truncated fit still recovers the Gaussian,
+    from half the data (so with more variance than :func:`impostor_bound`). The number of
+    impostor pairs is the count above the split over the fitted fraction above it.
+    """
+    distances = np.asarray(distances, np.float64)
+    if num_pairs < MIN_PAIRS_FOR_BOUND or len(distances) < MIN_PAIRS_FOR_BOUND:
+        return None
+    cut = split_point(distances)
+    mu, s, above = truncated_gaussian(distances, cut)
+    impostors = (distances > cut).sum() / max(above, 1e-12) * num_pairs / len(distances)
+    return _tail_bound(mu, s, impostors)
+
+
+def self_consistent_bound(a: np.ndarray, b: np.ndarray, distances: np.ndarray, n: int,
+                          cluster) -> tuple[float | None, np.ndarray | None]:
+    """The impostor bound refitted on the pairs that the clustering keeps apart.
+
+    Two steps: :func:`far_side_bound` of all pairs (robust to any share of same-person
+    pairs) drives a first clustering; the pairs it puts in different clusters are then
+    nearly all impostors, so :func:`impostor_bound` (the full, lower-variance fit) is
+    refitted on them alone and drives the final clustering. One refinement, not a loop:
+    iterating lets a bound that drops a little keep more same-person pairs apart, which drops
+    it further.
+
+    Args:
+        a, b (np.ndarray): A sample of item pairs (``a < b``) and ``distances`` theirs.
+        n (int): Number of items (the sample may be a subset of the ``n (n-1) / 2`` pairs).
+        cluster (callable): ``bound -> labels (n,)``.
+
+    Returns:
+        tuple: ``(bound, labels)``; ``(None, None)`` when too few pairs to fit a bound.
+    """
+    scale = n * (n - 1) / 2 / max(len(a), 1)  # sampled pairs -> all pairs
+    seed = far_side_bound(distances, int(round(len(a) * scale)))
+    if seed is None:
+        return None, None
+    labels = cluster(seed)
+    apart = labels[a] != labels[b]
+    bound = impostor_bound(distances[apart], int(round(apart.sum() * scale)))
+    if bound is None:
+        return seed, labels
+    return bound, cluster(bound)
 
 
 def sample_pairs(n: int, max_pairs: int = 200_000, seed: int = 0

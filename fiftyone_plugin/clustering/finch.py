@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (CannotLink, constrained_components, impostor_bound, relabel,
+from .common import (CannotLink, constrained_components, relabel, self_consistent_bound,
                      sample_pairs, top_k_similar, track_means, unit)
 
 PARTITION_RULES = ("auto", "first", "sqrt", "last")
@@ -127,11 +127,15 @@ def choose_partition(x: np.ndarray, result: FinchResult, rule: str = "first") ->
     return next((p for p, c in enumerate(counts) if c <= limit), len(counts) - 1)
 
 
-def link_bound(x: np.ndarray, max_pairs: int = 200_000, seed: int = 0) -> float | None:
-    """Impostor bound of the cosine distances between the rows of unit ``x``."""
+def link_bound(x: np.ndarray, cannot_link=None, search: int = 16, max_pairs: int = 200_000,
+               seed: int = 0) -> tuple[float | None, np.ndarray | None]:
+    """Self-consistent impostor bound of the cosine distances between the rows of unit
+    ``x`` (:func:`~.common.self_consistent_bound`) and the hierarchy cut at it."""
     n = len(x)
     a, b = sample_pairs(n, max_pairs, seed)
-    return impostor_bound(1.0 - np.einsum("ij,ij->i", x[a], x[b]), n * (n - 1) // 2)
+    return self_consistent_bound(
+        a, b, 1.0 - np.einsum("ij,ij->i", x[a], x[b]), n,
+        lambda bound: finch_hierarchy(x, cannot_link, search, bound).partitions[-1])
 
 
 def merge_to_k(x: np.ndarray, labels: np.ndarray, k: int,
@@ -199,11 +203,12 @@ def finch(faces: list[np.ndarray], cannot_link=None, n_clusters: int | None = No
         return np.zeros(n, np.int64)
     x = track_means(faces)
     if n_clusters is None and partition == "auto":
-        bound = link_bound(x)
-        bound = fallback if bound is None else bound
-        if bound is None:
+        bound, labels = link_bound(x, cannot_link, search)
+        if bound is not None:
+            return labels
+        if fallback is None:
             return finch_hierarchy(x, cannot_link, search).partitions[0]
-        return finch_hierarchy(x, cannot_link, search, bound).partitions[-1]
+        return finch_hierarchy(x, cannot_link, search, fallback).partitions[-1]
     result = finch_hierarchy(x, cannot_link, search)
     if n_clusters is None:
         return result.partitions[choose_partition(x, result, partition)]

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (CannotLink, constrained_components, impostor_bound, relabel,
-                     sample_pairs, top_k_similar, unit)
+                     sample_pairs, self_consistent_bound, top_k_similar, unit)
 
 
 @dataclass
@@ -116,6 +116,48 @@ def sample_faces(faces: np.ndarray, max_faces: int) -> np.ndarray:
     return faces[np.linspace(0, len(faces) - 1, max_faces).round().astype(int)]
 
 
+def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray,
+            constraints: CannotLink, floor: float | None, merged_threshold: str,
+            exact_up_to: int, candidates: int, max_rounds: int):
+    """Merge rounds until stable: two groups merge when their distance is below the larger
+    of their thresholds (each at least ``floor``). Returns ``(groups, tau, labels)``."""
+    if floor is not None:
+        tau = np.maximum(tau, float(floor))
+    for _ in range(max_rounds):
+        g = len(tau)
+        if g <= 1:
+            break
+        if g <= exact_up_to:
+            a, b = np.triu_indices(g, 1)
+        else:
+            a, b = distance.neighbours(groups, candidates, float(tau.max()))
+            keep = a != b
+            a, b = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+            pairs = np.unique(np.stack([a, b], 1), axis=0)
+            a, b = pairs[:, 0], pairs[:, 1]
+        d = distance.between(groups, a, b)
+        # "below either track's threshold" = below the larger one
+        margin = np.maximum(tau[a], tau[b]) - d
+        ok = np.flatnonzero(margin > 0)
+        if not len(ok):
+            break
+        # clearest merges first, so a forbidden chain drops its weakest link
+        merge = constrained_components(g, a[ok], b[ok], np.argsort(-margin[ok], kind="stable"),
+                                       constraints.between_groups(labels))
+        if merge.max() + 1 == g:
+            break
+        if merged_threshold == "max":
+            new_tau = np.zeros(merge.max() + 1)
+            np.maximum.at(new_tau, merge, tau)
+        groups = distance.merge(groups, merge)
+        if merged_threshold == "recompute":
+            new_tau = np.nan_to_num(distance.within(groups), nan=0.0)
+            if floor is not None:
+                new_tau = np.maximum(new_tau, float(floor))
+        tau, labels = new_tau, merge[labels]
+    return groups, tau, labels
+
+
 def impostor_floor(distance: GroupDistance, groups, n: int, fallback: float | None = None,
                    max_pairs: int = 200_000, seed: int = 0) -> float | None:
     """:func:`~.common.impostor_bound` of ``n`` groups under ``distance`` (sampled pairs)."""
@@ -158,42 +200,36 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
     distance = distance or CosineDistance()
     groups = distance.init([sample_faces(np.asarray(f), max_faces) for f in faces])
     tau = np.nan_to_num(distance.within(groups), nan=0.0)
-    if floor == "impostor":
-        floor = impostor_floor(distance, groups, n, fallback)
-    if floor is not None:
-        tau = np.maximum(tau, float(floor))
     constraints = CannotLink(cannot_link, n)
-    labels = np.arange(n)
-    for _ in range(max_rounds):
-        g = len(tau)
-        if g <= 1:
-            break
-        if g <= exact_up_to:
-            a, b = np.triu_indices(g, 1)
-        else:
-            a, b = distance.neighbours(groups, candidates, float(tau.max()))
-            keep = a != b
-            a, b = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
-            pairs = np.unique(np.stack([a, b], 1), axis=0)
-            a, b = pairs[:, 0], pairs[:, 1]
-        d = distance.between(groups, a, b)
-        # "below either track's threshold" = below the larger one
-        margin = np.maximum(tau[a], tau[b]) - d
-        ok = np.flatnonzero(margin > 0)
-        if not len(ok):
-            break
-        # clearest merges first, so a forbidden chain drops its weakest link
-        merge = constrained_components(g, a[ok], b[ok], np.argsort(-margin[ok], kind="stable"),
-                                       constraints.between_groups(labels))
-        if merge.max() + 1 == g:
-            break
-        if merged_threshold == "max":
-            new_tau = np.zeros(merge.max() + 1)
-            np.maximum.at(new_tau, merge, tau)
-        groups = distance.merge(groups, merge)
-        if merged_threshold == "recompute":
-            new_tau = np.nan_to_num(distance.within(groups), nan=0.0)
-            if floor is not None:
-                new_tau = np.maximum(new_tau, float(floor))
-        tau, labels = new_tau, merge[labels]
-    return relabel(labels)
+    settings = dict(merged_threshold=merged_threshold, exact_up_to=exact_up_to,
+                    candidates=candidates, max_rounds=max_rounds)
+    if floor != "impostor":
+        *_, labels = _rounds(distance, groups, tau, np.arange(n), constraints, floor,
+                             **settings)
+        return relabel(labels)
+    # stage 1, the within-track rule alone: near-duplicate tracks become one unit, so a
+    # track repeated k times weighs once in the bound below
+    units, unit_tau, unit_of = _rounds(distance, groups, tau, np.arange(n), constraints,
+                                       None, **settings)
+    start = dict(groups=units, tau=unit_tau, labels=unit_of, floor=-np.inf)
+    state = dict(start)
+    first_track = np.zeros(len(unit_tau), np.int64)
+    first_track[unit_of[::-1]] = np.arange(n)[::-1]
+
+    def cluster_units(bound: float) -> np.ndarray:
+        # a higher floor only adds merges: continue from the last clusters; a lower one
+        # starts again from the units
+        base = state if bound >= state["floor"] else start
+        groups, tau, labels = _rounds(distance, base["groups"], base["tau"], base["labels"],
+                                      constraints, bound, **settings)
+        state.update(groups=groups, tau=tau, labels=labels, floor=bound)
+        return labels[first_track]
+
+    a, b = sample_pairs(len(unit_tau))
+    bound, _ = self_consistent_bound(a, b, distance.between(units, a, b), len(unit_tau),
+                                     cluster_units)
+    if bound is None:
+        if fallback is None:
+            return relabel(unit_of)
+        cluster_units(float(fallback))
+    return relabel(state["labels"])
