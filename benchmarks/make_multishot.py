@@ -243,13 +243,20 @@ def main() -> int:
     ap.add_argument("--width", type=int, default=640)
     ap.add_argument("--height", type=int, default=360)
     ap.add_argument("--fps", type=int, default=25)
+    ap.add_argument("--minutes", type=float, nargs="+", default=None,
+                    help="episode mode (benchmarks.episode): one episode per video, written "
+                         "at each of these lengths (prefixes of one another)")
+    ap.add_argument("--guests", type=int, default=3, help="episode mode: recurring guests")
+    ap.add_argument("--repeat", type=float, default=0.0,
+                    help="episode mode, stress: probability that a shot replays an earlier one")
     args = ap.parse_args()
     source = Path(args.source)
     if not source.is_dir():
         print(f"skipped: {source} is absent (benchmark data lives only in ../shared/data)")
         return 0
     many, once = _people(source)
-    if len(many) < args.cast or len(once or many) - (0 if once else args.cast) < args.extras:
+    if not args.minutes and (len(many) < args.cast
+                             or len(once or many) - (0 if once else args.cast) < args.extras):
         print(f"error: {source} has {len(many)} people with >= 2 photos and {len(once)} with "
               f"one; --cast {args.cast} / --extras {args.extras} need more", file=sys.stderr)
         return 2
@@ -259,6 +266,16 @@ def main() -> int:
     boxes = FaceBoxes()
     videos = []
     for v in range(args.videos):
+        if args.minutes:
+            from benchmarks.episode import make_episode
+
+            videos += make_episode(rng, many, once, boxes, out, f"episode_{args.seed}_{v:02d}",
+                                   args.minutes, args.cast, args.guests, args.extras,
+                                   args.repeat, args.width, args.height, args.fps)
+            for e in videos[-len(args.minutes):]:
+                print(f"{e['filepath']}: {e['num_frames']} frames, {len(e['shots'])} shots, "
+                      f"{e['num_identities']} people, {e['num_tracks']} tracks", flush=True)
+            continue
         videos.append(make_video(rng, many, once, boxes, out, f"video_{args.seed}_{v:02d}",
                                  args))
         print(f"{videos[-1]['filepath']}: {videos[-1]['num_frames']} frames, "

@@ -97,6 +97,13 @@ def adapt_videos(dataset, ids, config: str | None, matching: str = "gaussian") -
     return out
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (pipeline and clustering together)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) -> None:
     """Cluster one video's faces one by one (no tracks) and write the labels."""
     from bson import ObjectId
@@ -123,7 +130,7 @@ def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) 
 def run(videos: Path, methods: list[str], adapt: bool = False,
         adapt_config: str | None = None, matching: str = "gaussian",
         embed_stride: int | None = None, vct: bool = False,
-        vct_options: dict | None = None) -> dict:
+        vct_options: dict | None = None, frame_stride: int = 1) -> dict:
     import tempfile
 
     import fiftyone as fo
@@ -139,7 +146,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
         stride = embed_stride or DEFAULT_EMBED_STRIDE
         t0 = time.perf_counter()
         # detect, track, embed once (+ default clustering)
-        stages.find_identities(dataset, embed_stride=stride)
+        stages.find_identities(dataset, embed_stride=stride, frame_stride=frame_stride)
         pipeline_s = time.perf_counter() - t0
         if any(m in FACE_METHODS for m in methods):
             stages.embed_faces(dataset, store_dir=every_face.name, store_crops=False,
@@ -147,6 +154,9 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
         frames = int(sum(dataset.values("metadata.total_frame_count")))
         true_k = dict(zip(ids, dataset.values("num_identities")))
         names = dict(zip(ids, dataset.values("video")))
+        minutes = {names[sid]: round(n / fps / 60, 2) for sid, n, fps in zip(
+            ids, dataset.values("metadata.total_frame_count"),
+            dataset.values("metadata.frame_rate"))}
         adaptation = {}
         if adapt:
             adaptation = {names[sid]: m for sid, m in
@@ -160,9 +170,10 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
         for method in methods:
             base, extra = variant(method)
             field = f"frames.pred_{method.replace('@', '_')}"
-            t0 = time.perf_counter()
+            t0, per_video_s = time.perf_counter(), {}
             for sid in ids:
                 view = dataset.select(sid)
+                t1 = time.perf_counter()
                 if method in FACE_METHODS:
                     _face_level(dataset, sid, method, field, every_face.name)
                 else:
@@ -170,6 +181,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
                                          n_clusters=true_k[sid] if base == "hac_k" else None,
                                          run_key=f"run_{method.replace('@', '_')}",
                                          save_views=False, **extra)
+                per_video_s[names[sid]] = round(time.perf_counter() - t1, 2)
             seconds = time.perf_counter() - t0
             key = method.replace("@", "_")
             report = stages.evaluate_identities(dataset, pred_field=field,
@@ -177,11 +189,15 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
             kept = stages.evaluate_identities(dataset, pred_field=field, per_video=True,
                                               eval_key=f"eval_{key}_clustered",
                                               unclustered="drop")
-            per_video = {names[sid]: dict(predicted_k=m["num_predicted"],
-                                          true_k=m["num_true"], wcp=round(m["wcp"], 4),
-                                          nmi=round(m["nmi"], 4),
-                                          bcubed_f=round(m["bcubed_f"], 4))
-                         for sid, m in report["per_video"].items()}
+            per_video = {names[sid]: dict(
+                minutes=minutes[names[sid]], predicted_k=m["num_predicted"],
+                true_k=m["num_true"], wcp=round(m["wcp"], 4), nmi=round(m["nmi"], 4),
+                bcubed_f=round(m["bcubed_f"], 4),
+                clustered_only=dict(predicted_k=c["num_predicted"],
+                                    bcubed_f=round(c["bcubed_f"], 4)),
+                seconds=per_video_s[names[sid]])
+                for (sid, m), c in zip(report["per_video"].items(),
+                                       kept["per_video"].values())}
             levels = ("frame",) if method in FACE_METHODS else ("track", "frame")
             results[method] = dict(
                 {lvl: {k: round(v, 4) if isinstance(v, float) else v
@@ -198,6 +214,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
                   f"{kept['frame']['bcubed_f']:.3f} #C DIF {kept['c_dif']} "
                   f"(coverage {report['coverage']:.3f})", flush=True)
         return dict(videos=len(ids), frames=frames, pipeline_seconds=round(pipeline_s, 1),
+                    frame_stride=frame_stride, peak_rss_mb=peak_rss_mb(),
                     embed_stride=stride, adaptation=adaptation, track_models=track_models,
                     methods=results)
     finally:
@@ -225,6 +242,8 @@ def main() -> int:
     ap.add_argument("--embed-stride", type=int, default=None,
                     help=f"pipeline embeds one usable face in n per track "
                          f"(default {DEFAULT_EMBED_STRIDE})")
+    ap.add_argument("--stride", type=int, default=1,
+                    help="pipeline frame stride (long episodes: 5, as users run them)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     videos = Path(args.videos)
@@ -233,7 +252,7 @@ def main() -> int:
               "python -m benchmarks.make_multishot)")
         return 0
     report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching,
-                 args.embed_stride, args.vct, args.vct_options)
+                 args.embed_stride, args.vct, args.vct_options, args.stride)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)
     return 0

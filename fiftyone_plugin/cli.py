@@ -89,7 +89,8 @@ def cmd_run(args) -> int:
                               detector_config=args.detector_config,
                               detector_checkpoint=args.detector_checkpoint,
                               method=args.method, n_clusters=args.n_clusters,
-                              threshold=args.threshold, progress=_printer("pipeline"))
+                              threshold=args.threshold, scope=args.scope,
+                              attach_unknown=args.attach_unknown, progress=_printer("pipeline"))
     print(f"done in {time.time() - t0:.1f} s: {summary}")
     print(f"open it: fiftyone app launch {ds.name}")
     return 0
@@ -102,6 +103,11 @@ def _method_args(p: argparse.ArgumentParser) -> None:
                    help="clustering method (default: parameter_free, no K, no threshold)")
     p.add_argument("--n-clusters", type=int, default=None, help="known K (hac_k, finch, c1c)")
     p.add_argument("--threshold", type=float, default=None, help="distance (hac_threshold)")
+    p.add_argument("--scope", default="video", choices=["video", "collection"],
+                   help="cluster each video on its own (default) or all videos together, so "
+                        "identities span videos")
+    p.add_argument("--no-attach", dest="attach_unknown", action="store_false",
+                   help="leave every track the quality rules reject 'unknown'")
 
 
 def _existing(name: str):
@@ -119,7 +125,8 @@ def cmd_cluster(args) -> int:
     summary = cluster_faces(_existing(args.dataset), out_field=args.out_field,
                             method=args.method, n_clusters=args.n_clusters,
                             threshold=args.threshold, embeddings=args.embeddings,
-                            distance=args.distance, run_key=args.run_key)
+                            distance=args.distance, run_key=args.run_key, scope=args.scope,
+                            attach_unknown=args.attach_unknown)
     print(f"{args.method}: {summary}")
     return 0
 

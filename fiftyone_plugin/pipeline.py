@@ -59,7 +59,8 @@ class EmbedSampler:
 
     A track's 1st, ``(1 + stride)``-th, ``(1 + 2 stride)``-th ... usable face is embedded,
     so every track with a usable face has an embedding, and a long track has one per
-    ``stride`` usable faces. Clustering uses at most 8 faces per track, and SFace on every
+    ``stride`` usable faces. A track's first face is embedded too when it is not usable, so
+    a track the quality rules reject can still be attached to an identity after clustering. Clustering uses at most 8 faces per track, and SFace on every
     face is 69 % of the pipeline's arithmetic at 720p (BENCHMARKS.md).
 
     Args:
@@ -73,6 +74,7 @@ class EmbedSampler:
         self.stride = stride
         self.rules = rules or QualityRules()
         self.seen: dict[int, int] = {}
+        self.first: set[int] = set()  # tracks whose first unusable face was embedded
 
     def __call__(self, tracks: np.ndarray, boxes: np.ndarray, scores: np.ndarray,
                  sharp: np.ndarray) -> np.ndarray:
@@ -87,6 +89,10 @@ class EmbedSampler:
             n = self.seen.get(t, 0)
             chosen[i] = n % self.stride == 0
             self.seen[t] = n + 1
+        for i in np.flatnonzero(~usable & (tracks >= 0)):
+            t = int(tracks[i])  # its first face, unless it has a usable one
+            chosen[i] = t not in self.first and t not in self.seen
+            self.first.add(t)
         return chosen
 
 

@@ -19,6 +19,7 @@ from bson import ObjectId
 
 from . import fo_io
 from .clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD, METHODS, cluster
+from .clustering.attach import attach_unknown
 from .embedding.store import FaceStore, FaceStoreWriter, default_store_root
 from .pipeline import DEFAULT_EMBED_STRIDE, VideoResult, process_video
 from .shots import ShotDetector
@@ -406,21 +407,51 @@ def _embedded_rows(table: FaceTable, usable: dict[int, np.ndarray]) -> dict[int,
     return out
 
 
+SCOPES = ("video", "collection")
+
+
 def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
-                   method: str = DEFAULT_METHOD, **method_kwargs) -> dict[str, dict[int, int]]:
-    """Group usable tracks of all videos into identities (cannot-link inside each video).
+                   method: str = DEFAULT_METHOD, scope: str = "video",
+                   attach_unknown: bool = True, **method_kwargs) -> dict[str, dict[int, int]]:
+    """Group usable tracks into identities (cannot-link between tracks sharing a frame).
 
     Args:
         videos (dict[str, FaceTable]): Per sample id, its faces with tracks and embeddings.
         rules (QualityRules): Which faces and tracks are usable.
         method (str): A :data:`fiftyone_plugin.clustering.METHODS` key.
+        scope (str): ``"video"`` (default): each video is its own clustering problem, with
+            its own impostor bound, so a video's identities never change when other videos
+            join the collection (the same person in two videos gets two identities);
+            ``"collection"``: all videos are one problem (one bound; identities span videos).
+        attach_unknown (bool): After clustering, join each unusable track that has an
+            embedded face to the identity confidently close to it
+            (:func:`~.clustering.attach.attach_unknown`). Defaults to True.
         **method_kwargs: The method's arguments (``n_clusters``, ``threshold``, ...).
 
     Returns:
-        dict: ``{sample_id: {track id: identity number}}``, identities numbered by the
-        number of faces they hold (largest first); unusable tracks are absent (``unknown``).
+        dict: ``{sample_id: {track id: identity number}}``, identity numbers unique over the
+        collection (per scope, by the number of faces they hold, largest first); tracks left
+        out are absent (``unknown``).
     """
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
+    groups = [[sid] for sid in videos] if scope == "video" else [list(videos)]
+    out: dict[str, dict[int, int]] = {sid: {} for sid in videos}
+    first = 0
+    for sids in groups:
+        assignment = _cluster_scope({sid: videos[sid] for sid in sids}, rules, method,
+                                    attach_unknown, method_kwargs)
+        for sid, tracks in assignment.items():
+            out[sid] = {t: first + c for t, c in tracks.items()}
+        first += len({c for a in assignment.values() for c in a.values()})
+    return out
+
+
+def _cluster_scope(videos: dict[str, FaceTable], rules: QualityRules, method: str,
+                   attach: bool, method_kwargs: dict) -> dict[str, dict[int, int]]:
+    """One clustering problem: identities numbered 0.. by faces held, largest first."""
     keys, faces, sizes, cannot = [], [], [], []
+    lost, lost_faces, lost_sizes, lost_cannot = [], [], [], []
     for sid, table in videos.items():
         usable = rules.usable_tracks(table)
         embedded = _embedded_rows(table, usable)
@@ -429,12 +460,29 @@ def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
         keys += [(sid, t) for t in tids]
         faces += [table.embeddings[embedded[t]] for t in tids]
         sizes += [len(usable[t]) for t in tids]
-        cannot += [(pos[a], pos[b]) for a, b in cooccurring_pairs(table.frames, table.tracks)
-                   if a in pos and b in pos]
+        has = np.isfinite(table.embeddings[:, 0])
+        others = sorted(set(table.tracks[table.tracks >= 0].tolist()) - set(tids))
+        upos = {t: len(lost) + i for i, t in enumerate(others)}
+        lost += [(sid, t) for t in others]
+        lost_faces += [table.embeddings[has & (table.tracks == t)] for t in others]
+        lost_sizes += [int((table.tracks == t).sum()) for t in others]
+        for a, b in cooccurring_pairs(table.frames, table.tracks):
+            if a in pos and b in pos:
+                cannot.append((pos[a], pos[b]))
+            for u, t in ((a, b), (b, a)):
+                if u in upos and t in pos:
+                    lost_cannot.append((upos[u], pos[t]))
     out: dict[str, dict[int, int]] = {sid: {} for sid in videos}
     if not keys:
         return out
     labels = cluster(faces, method, cannot_link=cannot, **method_kwargs)
+    if attach and lost:
+        joined = attach_unknown(faces, labels, lost_faces, lost_cannot,
+                                fallback=method_kwargs.get("fallback"))
+        keep = joined >= 0
+        keys += [k for k, j in zip(lost, keep) if j]
+        sizes += [n for n, j in zip(lost_sizes, keep) if j]
+        labels = np.concatenate([labels, joined[keep]])
     weight = np.bincount(labels, weights=sizes)
     rank = {c: r for r, c in enumerate(sorted(range(len(weight)), key=lambda c: (-weight[c], c)))}
     for (sid, t), c in zip(keys, labels):
@@ -450,7 +498,10 @@ def _identity_frames(table: FaceTable, det_ids, width, height, assignment):
                                  with_landmarks=False)
 
 
-def _method_kwargs(method: str, n_clusters: int | None, threshold: float | None) -> dict:
+def _method_kwargs(method: str, n_clusters: int | None, threshold: float | None,
+                   scope: str = "video") -> dict:
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
     if method not in METHODS:
         raise ValueError(f"unknown clustering method {method!r}; choose from {sorted(METHODS)}")
     if method == "hac_k" and not n_clusters:
@@ -469,6 +520,7 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                   threshold: float | None = None, quality: QualityRules | None = None,
                   embeddings: str = "original", distance: str = "cosine",
                   run_key: str = DEFAULT_RUN_KEY, save_views: bool = True,
+                  scope: str = "video", attach_unknown: bool = True,
                   progress=None) -> dict:
     """Group face tracks into identities and write ``out_field`` (``id_000``, ...).
 
@@ -488,11 +540,16 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         distance (str): ``"cosine"``, or ``"loss"``: VideoClusterNet's learned distance
             (the adapted model's loss), for ``parameter_free`` on adapted embeddings.
             Defaults to ``"cosine"``.
+        scope (str): ``"video"`` (default: each video clustered on its own, so adding videos
+            never changes a video's identities) or ``"collection"`` (one clustering over all
+            videos: identities span videos). See :func:`cluster_tracks`.
+        attach_unknown (bool): Join tracks the quality rules left out to an identity that
+            is confidently close; the rest stay ``unknown``. Defaults to True.
 
     Returns:
         dict: ``num_identities``, ``num_tracks``, ``num_unknown_tracks``, ``num_faces``.
     """
-    method_kwargs = _method_kwargs(method, n_clusters, threshold)
+    method_kwargs = _method_kwargs(method, n_clusters, threshold, scope)
     if distance not in ("cosine", "loss"):
         raise ValueError(f"distance must be 'cosine' or 'loss', not {distance!r}")
     if distance == "loss" and method != "parameter_free":
@@ -529,13 +586,17 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     return _cluster_and_write(sample_collection, {sid: faces[sid] for sid in ids}, sizes,
                               out_field, rules, method, method_kwargs, run_key, in_field,
                               save_views=save_views,
-                              run_config=dict(embeddings=embeddings, distance=distance))
+                              run_config=dict(embeddings=embeddings, distance=distance,
+                                              scope=scope, attach_unknown=attach_unknown))
 
 
 def _cluster_and_write(samples, faces, sizes, out_field, rules, method, method_kwargs,
                        run_key, in_field, extra_writes=None, save_views=True,
                        run_config=None) -> dict:
+    config = run_config or {}
     assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, method,
+                                scope=config.get("scope", "video"),
+                                attach_unknown=config.get("attach_unknown", True),
                                 **method_kwargs)
     per_sample = {sid: _identity_frames(t, d, *sizes[sid], assignment[sid])
                   for sid, (t, d) in faces.items()}
@@ -572,16 +633,17 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                     quality: QualityRules | None = None, store_dir: str | None = None,
                     store_crops: bool = True, embed_stride: int = DEFAULT_EMBED_STRIDE,
                     batch_size: int = 8, device: str = "cpu",
-                    run_key: str = DEFAULT_RUN_KEY, progress=None) -> dict:
+                    run_key: str = DEFAULT_RUN_KEY, scope: str = "video",
+                    attach_unknown: bool = True, progress=None) -> dict:
     """The whole pipeline in one decode per video: shots, faces, tracks, embeddings,
-    identities. Writes ``faces_field``, ``shots_field``, ``identities_field``, the face store
+    identities (``scope`` and ``attach_unknown`` as :func:`cluster_faces`). Writes ``faces_field``, ``shots_field``, ``identities_field``, the face store
     and a run under ``run_key``; nothing is written unless every video succeeded.
     ``embed_stride``: embed one usable face in n of each track (1: every face).
 
     Returns:
         dict: counts of videos, shots, faces, tracks, identities and unknown tracks.
     """
-    method_kwargs = _method_kwargs(method, n_clusters, threshold)
+    method_kwargs = _method_kwargs(method, n_clusters, threshold, scope)
     ids, paths = _videos(sample_collection)
     fo_io.check_output_field(sample_collection, faces_field)
     fo_io.check_output_field(sample_collection, identities_field)
@@ -616,7 +678,8 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
         summary = _cluster_and_write(
             sample_collection, {sid: (r.faces, r.det_ids) for sid, r in results.items()},
             {sid: (r.width, r.height) for sid, r in results.items()}, identities_field, rules,
-            method, method_kwargs, run_key, faces_field, extra_writes=write_faces_and_shots)
+            method, method_kwargs, run_key, faces_field, extra_writes=write_faces_and_shots,
+            run_config=dict(scope=scope, attach_unknown=attach_unknown))
     return dict(summary, num_videos=len(ids),
                 num_shots=int(sum(len(r.shots) for r in results.values())))
 

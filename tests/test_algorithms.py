@@ -108,6 +108,12 @@ def test_embed_sampler_takes_every_nth_usable_face_of_each_track():
     chosen = sampler(np.array([0, 0, 0, 0]), np.array([big] * 4, float), np.full(4, 0.9),
                      np.array([50.0, 1.0, 50.0, 50.0]))
     assert chosen.tolist() == [False, False, True, False]
+    # a track with no usable face: its first face only, so it can be attached later
+    chosen = sampler(np.array([5, 5]), np.array([tiny, tiny], float), np.full(2, 0.9),
+                     np.full(2, 50.0))
+    assert chosen.tolist() == [True, False]
+    assert not sampler(np.array([5]), np.array([tiny], float), np.full(1, 0.9),
+                       np.full(1, 50.0)).any()
     assert EmbedSampler(1)(np.array([0, 0]), np.array([tiny, tiny], float), np.zeros(2),
                            np.zeros(2)).all()
     with pytest.raises(ValueError, match="embed_stride"):

@@ -132,13 +132,22 @@ def _method_inputs(inputs: types.Object) -> None:
                description="only for known-K methods (HAC Ward; optional for FINCH / C1C)")
     inputs.float("threshold", label="Distance threshold",
                  description="only for fixed-threshold HAC (empty: 1 - SFace's 0.363)")
+    scopes = types.RadioGroup()
+    scopes.add_choice("video", label="Each video on its own")
+    scopes.add_choice("collection", label="All videos together (identities span videos)")
+    inputs.enum("scope", scopes.values(), default="video", view=scopes, label="Scope")
+    inputs.bool("attach_unknown", default=True, label="Attach unknown tracks",
+                description="join tiny, blurry or short tracks to an identity that is "
+                            "confidently close; the rest stay 'unknown'")
 
 
 def _method_kwargs(ctx) -> dict:
     n_clusters, threshold = ctx.params.get("n_clusters"), ctx.params.get("threshold")
     return dict(method=ctx.params.get("method") or DEFAULT_METHOD,
                 n_clusters=int(n_clusters) if n_clusters else None,
-                threshold=float(threshold) if threshold not in (None, "") else None)
+                threshold=float(threshold) if threshold not in (None, "") else None,
+                scope=ctx.params.get("scope") or "video",
+                attach_unknown=bool(ctx.params.get("attach_unknown", True)))
 
 
 class ClusterFaces(_StageOperator):
