@@ -196,3 +196,60 @@ def test_cluster_errors_are_clear():
         cluster([_vec([0]), _vec([9])], "hac_k")
     with pytest.raises(ValueError, match="at least one face"):
         cluster([np.zeros((0, 4), np.float32)])
+
+
+def _repeated(faces, k, seed=0):
+    """Every track ``k`` times in a row, each copy with a little noise."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for f in faces:
+        for _ in range(k):
+            g = f + rng.normal(scale=0.005, size=f.shape)
+            out.append((g / np.linalg.norm(g, axis=1, keepdims=True)).astype(np.float32))
+    return out
+
+
+@pytest.mark.parametrize("people,tracks,spread", [(3, 40, 0.12), (40, 3, 0.08)])
+def test_parameter_free_answer_does_not_change_when_tracks_repeat(people, tracks, spread):
+    # a few people with many tracks each (an episode) and many people with few tracks
+    faces, y = _blobs(seed=11, people=people, tracks=tracks, faces=6, spread=spread, dim=64)
+    once = parameter_free(faces)
+    assert len(set(once.tolist())) == people
+    for k in (2, 10):
+        labels = parameter_free(_repeated(faces, k))
+        assert len(set(labels.tolist())) == people
+        originals = labels[::k]
+        # the same partition of the original tracks (labels may be numbered differently)
+        assert len(set(zip(once.tolist(), originals.tolist()))) == people
+
+
+def test_impostor_bound_of_a_small_cast_ignores_same_person_pairs():
+    # 3 people x 40 tracks: a third of all pairs show one person twice. The symmetric fit
+    # of all pairs falls below every same-person distance (the old over-split: one
+    # identity per track); the far-side and self-consistent bounds do not
+    from fiftyone_plugin.clustering.common import far_side_bound, sample_pairs, track_means
+
+    faces, y = _blobs(seed=11, people=3, tracks=40, faces=6, spread=0.08, dim=64)
+    m = track_means(faces)
+    a, b = sample_pairs(len(m))
+    d = 1.0 - np.einsum("ij,ij->i", m[a], m[b])
+    same = y[a] == y[b]
+    assert impostor_bound(d, len(d)) < d[same].min()
+    assert d[same].max() < far_side_bound(d, len(d)) < d[~same].min()
+
+
+def test_attach_unknown_joins_only_confidently_close_allowed_tracks():
+    from fiftyone_plugin.clustering.attach import attach_unknown
+
+    faces, y = _blobs(seed=12, people=6, tracks=8, faces=4, spread=0.08, dim=64)
+    protos, _ = _blobs(seed=12, people=6, tracks=1, faces=1, spread=0.0, track_spread=0.0,
+                       dim=64)
+    labels = parameter_free(faces)
+    assert len(set(labels.tolist())) == 6
+    stranger = np.random.default_rng(1).normal(size=(2, 64)).astype(np.float32)
+    unknown = [protos[0], protos[3], stranger, np.zeros((0, 64), np.float32), protos[3]]
+    of_3 = int(np.flatnonzero(y == 3)[0])
+    joined = attach_unknown(faces, labels, unknown, cannot_link=[(4, of_3)])
+    assert joined[0] == labels[y == 0][0] and joined[1] == labels[y == 3][0]
+    # a stranger, a track without an embedded face, and one sharing a frame with person 3
+    assert joined[2:].tolist() == [-1, -1, -1]
