@@ -172,11 +172,12 @@ def render_episode_shot(rng, cast: list[Appearance], boxes: FaceBoxes, n_frames:
         yield cv2.imdecode(enc, cv2.IMREAD_COLOR), truth
 
 
-def _roles(rng, many: list[Person], once: list[Person], cast: int, guests: int, extras: int):
-    main_pool = [p for p in many if len(p.photos) >= MIN_MAIN_PHOTOS]
+def _roles(rng, many: list[Person], once: list[Person], cast: int, guests: int, extras: int,
+           main_photos: int = MIN_MAIN_PHOTOS):
+    main_pool = [p for p in many if len(p.photos) >= main_photos]
     if len(main_pool) < cast:
         raise ValueError(f"{cast} main characters need {cast} people with >= "
-                         f"{MIN_MAIN_PHOTOS} photos; the source has {len(main_pool)}")
+                         f"{main_photos} photos; the source has {len(main_pool)}")
     main = [main_pool[i] for i in rng.choice(len(main_pool), cast, replace=False)]
     taken = {p.name for p in main}
     guest_pool = [p for p in many if p.name not in taken]
@@ -193,18 +194,24 @@ def _roles(rng, many: list[Person], once: list[Person], cast: int, guests: int, 
 def make_episode(rng, many: list[Person], once: list[Person], boxes: FaceBoxes, out: Path,
                  name: str, minutes: list[float], cast: int = 4, guests: int = 3,
                  extras: int = 8, repeat: float = 0.0, width: int = 640, height: int = 360,
-                 fps: int = 25) -> list[dict]:
+                 fps: int = 25, main_photos: int = MIN_MAIN_PHOTOS) -> list[dict]:
     """Render one episode and write it at every length of ``minutes`` (prefixes).
 
     Returns:
         list[dict]: One manifest entry per length (as :func:`make_multishot.make_video`).
     """
-    main, guest, extra = _roles(rng, many, once, cast, guests, extras)
+    main, guest, extra = _roles(rng, many, once, cast, guests, extras, main_photos)
     total = int(max(minutes) * 60 * fps)
     # shots of 1.5-5 s (a TV average of about 3 s); plan them all first
-    lengths = []
-    while sum(lengths) < total:
-        lengths.append(int(rng.uniform(1.5, 5.0) * fps))
+    plan: list[tuple[int, int | None]] = []  # (frames, the earlier shot it replays)
+    while sum(n for n, _ in plan) < total:
+        if plan and rng.random() < repeat:  # stress: an exact rerun of a past shot
+            source = int(rng.integers(len(plan)))
+            source = plan[source][1] if plan[source][1] is not None else source
+            plan.append((plan[source][0], source))
+        else:
+            plan.append((int(rng.uniform(1.5, 5.0) * fps), None))
+    lengths = [n for n, _ in plan]
     n_shots = len(lengths)
     weights = rng.dirichlet(np.ones(cast)) * 0.5 + 0.5 / cast  # leads and supporting cast
     guest_shots = {i: set(rng.choice(n_shots, int(rng.integers(2, 6)), replace=False))
@@ -216,11 +223,11 @@ def make_episode(rng, many: list[Person], once: list[Person], boxes: FaceBoxes, 
                       else int(ends[0]))
     names = [f"{name}_{m:g}min" for m in sorted(minutes)]
     writers = VideoWriters(out, names, limits, width, height, fps)
-    truth, shots, track, history, frame_no = {}, [], 0, [], 0
+    truth, shots, track, history, frame_no = {}, [], 0, {}, 0
     try:
-        for s, n_frames in enumerate(lengths):
-            if history and rng.random() < repeat:  # stress: an exact rerun of a past shot
-                state, n_frames, people = history[int(rng.integers(len(history)))]
+        for s, (n_frames, source) in enumerate(plan):
+            if source is not None:
+                state, people = history[source]
                 shot_rng = np.random.default_rng(state)
                 apps = [Appearance(p, ph, track + j, sw, fl, ro, oc)
                         for j, (p, ph, sw, fl, ro, oc) in enumerate(people)]
@@ -243,8 +250,8 @@ def make_episode(rng, many: list[Person], once: list[Person], boxes: FaceBoxes, 
                                            float(rng.uniform(-10, 10)), occlusion))
                 state = int(rng.integers(2**31))
                 shot_rng = np.random.default_rng(state)
-                history.append((state, n_frames, [(a.person, a.photos, a.switch, a.flip, a.roll,
-                                                   a.occlusion) for a in apps]))
+                history[s] = (state, [(a.person, a.photos, a.switch, a.flip, a.roll,
+                                       a.occlusion) for a in apps])
             track += len(apps)
             shots.append([frame_no + 1, frame_no + n_frames])
             for frame, faces in render_episode_shot(shot_rng, apps, boxes, n_frames, width,

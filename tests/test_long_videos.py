@@ -1,39 +1,13 @@
 """Quality that holds with video length: the demo looped to 1 and 2 minutes (real
 decoding, detection, tracking, embedding; a few people, many tracks each). The 5- and
 10-minute loops run in `make bench` (benchmarks.looped_demo)."""
-import subprocess
-from collections import Counter
-
 import pytest
 
 fo = pytest.importorskip("fiftyone")
 
+from benchmarks.looped_demo import identities_per_video, looped  # noqa: E402
 from fiftyone_plugin import stages  # noqa: E402
-from fiftyone_plugin.demo import build_demo_video, ground_truth, true_identity  # noqa: E402
-
-
-def looped(video, minutes: float, out):
-    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i",
-                    str(video), "-t", str(minutes * 60), "-c", "copy", str(out)], check=True)
-    return str(out)
-
-
-def identities_per_video(ds, gt, demo_frames):
-    """Per video: ``{identity: Counter(true person)}`` over its faces."""
-    out = {}
-    for sample in ds.select_fields("frames.identities"):
-        w, h = sample.metadata.frame_width, sample.metadata.frame_height
-        found = {}
-        for n, frame in sample.frames.items():
-            for d in frame.identities.detections if frame.identities else []:
-                if d.label == "unknown":
-                    continue
-                x, y, bw, bh = d.bounding_box
-                who = true_identity(gt, (n - 1) % demo_frames + 1,
-                                    (x * w, y * h, (x + bw) * w, (y + bh) * h))
-                found.setdefault(d.label, Counter())[who] += 1
-        out[sample.filepath] = found
-    return out
+from fiftyone_plugin.demo import build_demo_video, ground_truth  # noqa: E402
 
 
 def test_looped_demo_keeps_three_identities(tmp_path):

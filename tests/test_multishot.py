@@ -44,3 +44,26 @@ def test_generated_video_and_ground_truth(source, tmp_path):
         assert ds.first().num_identities == 2
     finally:
         ds.delete()
+
+
+def test_episode_prefixes_share_cast_shots_and_truth(source, tmp_path):
+    from benchmarks.episode import make_episode
+    from benchmarks.make_multishot import FaceBoxes, _people
+
+    many, once = _people(source)
+    videos = make_episode(np.random.default_rng(0), many, once, FaceBoxes(), tmp_path, "e",
+                          minutes=[0.1, 0.2], cast=1, guests=0, extras=1, repeat=0.3,
+                          width=160, height=96, fps=10, main_photos=3)
+    short, long = videos
+    assert short["cast"] == long["cast"] == ["obama"]
+    assert 0 < short["num_frames"] <= 60 and short["num_frames"] < long["num_frames"] <= 120
+    # the short video is the long one cut after a whole shot, truth included
+    assert long["shots"][:len(short["shots"])] == short["shots"]
+    assert short["shots"][-1][1] == short["num_frames"]
+    assert all(long["frames"][k] == v for k, v in short["frames"].items())
+    for v in videos:
+        cap = cv2.VideoCapture(str(tmp_path / v["filepath"]))
+        assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == v["num_frames"]
+    # the main character is in every shot; every appearance is its own track
+    faces = [f for fr in long["frames"].values() for f in fr]
+    assert len({f["index"] for f in faces if f["label"] == "obama"}) == len(long["shots"])

@@ -7,9 +7,11 @@ members and the step repeats, giving a hierarchy of ever coarser partitions. No 
 is needed to build it. The paper does not say which partition to return, and every item
 must link to something, so a person seen once is always merged into someone else. The
 ``partition="auto"`` rule is this project's choice (measured in BENCHMARKS.md): links longer
-than the collection's impostor bound (:func:`~.common.impostor_bound`, the distance below
-which fewer than one pair of different people is expected) are cut at every level, and the
-coarsest partition of that hierarchy is returned. ``"first"``, ``"sqrt"`` and ``"last"``
+than the collection's impostor bound (the distance below which fewer than one pair of
+different people is expected, fitted as :func:`~.common.self_consistent_bound`) are cut at
+every level, and the coarsest partition of that hierarchy is returned. Unlike
+``parameter_free``, a repeated track changes FINCH's answer: its copy is every track's first
+neighbour. ``"first"``, ``"sqrt"`` and ``"last"``
 pick from the uncut hierarchy.
 
 Constrained form: an item whose nearest neighbour is cannot-linked (a track sharing a frame)
