@@ -55,6 +55,7 @@ def main() -> int:
         return 0
     import fiftyone as fo
 
+    from benchmarks.naive_peer import run_peer
     from benchmarks.run_quality import ADAPTED_METHODS, variant
     from fiftyone_plugin import stages
     from fiftyone_plugin.evaluation import evaluate_tracks
@@ -67,7 +68,7 @@ def main() -> int:
         cuts = sorted(d.support[0] for d in ds.first().shots.detections)[1:]
         report = dict(cuts_found=[c - 1 for c in cuts], cuts_true=[56, 118, 159],
                       tracks=summary["num_tracks"], methods={})
-        methods = list(METHODS)
+        methods = list(METHODS) + ["naive_peer"]
         if args.adapt:
             cpu, wall = time.process_time(), time.perf_counter()
             stages.adapt_faces(ds, config=args.adapt_config, cfg_options={
@@ -79,8 +80,13 @@ def main() -> int:
         for method in methods:
             base, extra = variant(method)
             field = f"frames.pred_{method.replace('@', '_')}"
-            stages.cluster_faces(ds, out_field=field, method=base,
-                                 run_key=method.replace("@", "_"), save_views=False, **extra)
+            if method == "naive_peer":
+                ds.compute_metadata()
+                run_peer(ds, ds.first().id, field)
+            else:
+                stages.cluster_faces(ds, out_field=field, method=base,
+                                     run_key=method.replace("@", "_"), save_views=False,
+                                     **extra)
             numbers, boxes, idx, labs = ds.values(
                 ["frames.frame_number", f"{field}.detections.bounding_box",
                  f"{field}.detections.index", f"{field}.detections.label"])

@@ -13,7 +13,9 @@ unclustered (``unknown``) tracks as clusters of their own and once without them
 Methods: ours (``parameter_free``, ``c1c``, ``finch``), the fixed-threshold baseline
 (``hac_threshold``), known-K Ward (``hac_k``, K = true people in the video), and what users
 do today without tracks: frame-level ``dbscan`` (scikit-learn, cosine, eps 0.5) and
-``hdbscan`` (scikit-learn, min_cluster_size 5) on the face embeddings, noise = unknown.
+``hdbscan`` (scikit-learn, min_cluster_size 5) on the face embeddings, noise = unknown;
+and ``naive_peer`` (:mod:`benchmarks.naive_peer`: OpenCV YuNet + SFace per frame, IoU
+linking, average-linkage HAC at 0.363), end to end with its own faces and tracks.
 Face-level methods are scored at frame level only (a track has no single label there), and
 get every face embedded (``embed_faces`` with ``embed_stride=1`` into a store of their own),
 as users running them do; the pipeline embeds one usable face in ``--embed-stride`` per track.
@@ -42,6 +44,7 @@ from fiftyone_plugin.pipeline import DEFAULT_EMBED_STRIDE
 
 TRACK_METHODS = ("parameter_free", "c1c", "finch", "hac_threshold", "hac_k")
 FACE_METHODS = ("dbscan", "hdbscan")
+PEER_METHODS = ("naive_peer",)  # benchmarks.naive_peer: OpenCV end to end, its own tracks
 ADAPTED_METHODS = ("parameter_free@loss", "parameter_free@adapted", "c1c@adapted",
                    "hac_threshold@adapted", "hac_k@adapted")
 
@@ -136,6 +139,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
     import fiftyone as fo
 
     from benchmarks.make_multishot import load_manifest
+    from benchmarks.naive_peer import run_peer
     from fiftyone_plugin import stages
 
     dataset = fo.Dataset()
@@ -176,6 +180,8 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
                 t1 = time.perf_counter()
                 if method in FACE_METHODS:
                     _face_level(dataset, sid, method, field, every_face.name)
+                elif method in PEER_METHODS:
+                    run_peer(dataset, sid, field, frame_stride)
                 else:
                     stages.cluster_faces(view, out_field=field, method=base,
                                          n_clusters=true_k[sid] if base == "hac_k" else None,
@@ -228,7 +234,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--videos", required=True, help="folder with manifest.json")
     ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
-                    choices=list(TRACK_METHODS + FACE_METHODS))
+                    choices=list(TRACK_METHODS + FACE_METHODS + PEER_METHODS))
     ap.add_argument("--adapt", action="store_true",
                     help="also adapt on each video and run the adapted variants")
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")
