@@ -113,7 +113,7 @@ def copy_verified(src: PackageFile, dst: str | os.PathLike) -> Path:
     return dst
 
 
-# --- registry files the project uses (hashes: ../shared/reference/models-and-data.md §3) ---
+# --- registry files the project uses (sha256 pinned here; sources listed in the README) ---
 
 _FR = "face_recognition==1.3.0", "face_recognition-1.3.0.tar.gz"
 _FR_DIR = "face_recognition-1.3.0/tests/test_images/"

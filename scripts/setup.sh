@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up the project on a fresh Debian machine, offline except for package registries.
-# Idempotent: a second run only checks. Follows ../shared/reference/install.md.
+# Idempotent: a second run only checks. Every pin and install trap is commented where it applies.
 #
 #   VENV           virtual environment to create (default: .venv in the repo)
 #   VFC_CACHE_DIR  cache outside the repo for wheels, downloads and converted weights
