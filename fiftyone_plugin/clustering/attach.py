@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import impostor_bound, sample_pairs, track_means
+from .common import bound_apart, sample_pairs, track_means
 from .parameter_free import CosineDistance
 
 
@@ -39,10 +39,8 @@ def attach_unknown(faces: list[np.ndarray], labels: np.ndarray, unknown: list[np
     labels = np.asarray(labels, np.int64)
     means = track_means(faces)
     a, b = sample_pairs(len(means))
-    apart = labels[a] != labels[b]
-    scale = len(means) * (len(means) - 1) / 2 / max(len(a), 1)
-    bound = impostor_bound(1.0 - np.einsum("ij,ij->i", means[a[apart]], means[b[apart]]),
-                           int(round(apart.sum() * scale)))
+    bound = bound_apart(a, b, 1.0 - np.einsum("ij,ij->i", means[a], means[b]), labels,
+                        len(means))
     bound = fallback if bound is None else bound
     if bound is None:
         return out

@@ -291,6 +291,15 @@ def far_side_bound(distances: np.ndarray, num_pairs: int) -> float | None:
     return _tail_bound(mu, s, impostors)
 
 
+def bound_apart(a: np.ndarray, b: np.ndarray, distances: np.ndarray, labels: np.ndarray,
+                n: int) -> float | None:
+    """:func:`impostor_bound` of the sampled pairs ``(a, b)`` that ``labels`` (over ``n``
+    items) puts in different clusters: the pairs a clustering calls different people."""
+    apart = labels[a] != labels[b]
+    scale = n * (n - 1) / 2 / max(len(a), 1)  # sampled pairs -> all pairs
+    return impostor_bound(distances[apart], int(round(apart.sum() * scale)))
+
+
 def self_consistent_bound(a: np.ndarray, b: np.ndarray, distances: np.ndarray, n: int,
                           cluster) -> tuple[float | None, np.ndarray | None]:
     """The impostor bound refitted on the pairs that the clustering keeps apart.
@@ -315,8 +324,7 @@ def self_consistent_bound(a: np.ndarray, b: np.ndarray, distances: np.ndarray, n
     if seed is None:
         return None, None
     labels = cluster(seed)
-    apart = labels[a] != labels[b]
-    bound = impostor_bound(distances[apart], int(round(apart.sum() * scale)))
+    bound = bound_apart(a, b, distances, labels, n)
     if bound is None:
         return seed, labels
     return bound, cluster(bound)

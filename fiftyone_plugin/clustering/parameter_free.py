@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (CannotLink, constrained_components, impostor_bound, relabel,
+from .common import (CannotLink, constrained_components, relabel,
                      sample_pairs, self_consistent_bound, top_k_similar, unit)
 
 
@@ -170,14 +170,6 @@ def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray
                 new_tau = np.maximum(new_tau, float(floor))
         tau, labels = new_tau, merge[labels]
     return groups, tau, labels
-
-
-def impostor_floor(distance: GroupDistance, groups, n: int, fallback: float | None = None,
-                   max_pairs: int = 200_000, seed: int = 0) -> float | None:
-    """:func:`~.common.impostor_bound` of ``n`` groups under ``distance`` (sampled pairs)."""
-    a, b = sample_pairs(n, max_pairs, seed)
-    bound = impostor_bound(distance.between(groups, a, b), n * (n - 1) // 2)
-    return fallback if bound is None else bound
 
 
 def parameter_free(faces: list[np.ndarray], cannot_link=None,
