@@ -3,7 +3,8 @@
     python -m benchmarks.plots [--out benchmarks/plots]
 
 Reads ``benchmarks/out/clustering_scaling.json`` (time and peak RSS vs tracks) and
-``benchmarks/out/quality_lfw.json`` (metric bars per method) when they exist. The plots show
+``benchmarks/out/quality_lfw.json`` (metric bars per method) and
+``benchmarks/out/quality_episode.json`` (quality against video length) when they exist. The plots show
 numbers only, never images derived from the benchmark data.
 """
 from __future__ import annotations
@@ -60,6 +61,34 @@ def quality(report: dict, path: Path) -> None:
     fig.savefig(path, dpi=90)
 
 
+def length(report: dict, path: Path) -> None:
+    """K against the true K and BCubed F per method, against video length (minutes)."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax_k, ax_f) = plt.subplots(1, 2, figsize=(11, 4))
+    truth = None
+    for method, res in report["methods"].items():
+        rows = sorted(res["per_video"].values(), key=lambda r: r["minutes"])
+        mins = [r["minutes"] for r in rows]
+        ax_k.plot(mins, [r["predicted_k"] for r in rows], "o-", label=method)
+        ax_f.plot(mins, [r["bcubed_f"] for r in rows], "o-", label=method)
+        truth = (mins, [r["true_k"] for r in rows])
+    if truth:
+        ax_k.plot(*truth, "k--", lw=2, label="true K")
+    ax_k.set_ylabel("identities (unknown tracks as their own)")
+    ax_f.set_ylabel("track-level BCubed F (unknown tracks as their own)")
+    ax_f.axhline(0.95, color="grey", ls="--", lw=1)
+    for ax in (ax_k, ax_f):
+        ax.set_xscale("log")
+        ax.set_xlabel("video length (minutes)")
+        ax.grid(True, which="both", alpha=0.3)
+    ax_k.set_yscale("log")
+    ax_f.legend(fontsize=7)
+    fig.suptitle("Quality against episode length (same cast, prefixes of one episode)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "plots"))
@@ -74,6 +103,10 @@ def main() -> int:
     if (OUT / "quality_lfw.json").exists():
         quality(json.loads((OUT / "quality_lfw.json").read_text()), out / "quality_lfw.png")
         made.append("quality_lfw.png")
+    if (OUT / "quality_episode.json").exists():
+        length(json.loads((OUT / "quality_episode.json").read_text()),
+               out / "quality_episode.png")
+        made.append("quality_episode.png")
     print(f"wrote {made} to {out}" if made else "no benchmark JSON found in benchmarks/out")
     return 0
 
