@@ -56,12 +56,15 @@ VCT_CONFIGS = {"vct": "vct_videocentral_sface_200it_pervideo.py",
 
 def variant(method: str) -> tuple[str, dict]:
     """``"parameter_free@loss"`` -> ``("parameter_free", embeddings/distance arguments)``;
-    ``"hac_k@vct"`` clusters the VCT track embeddings ``vct``."""
+    ``"hac_k@vct"`` clusters the VCT track embeddings ``vct``; ``"<method>@no_attach"``
+    leaves every track the quality rules reject ``unknown``."""
     base, _, kind = method.partition("@")
     if not kind:
         return base, {}
     if kind in VCT_CONFIGS:
         return base, dict(embeddings=kind)
+    if kind == "no_attach":  # unknown tracks stay unknown (the rules' protocol alone)
+        return base, dict(attach_unknown=False)
     return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
 
 
@@ -234,7 +237,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--videos", required=True, help="folder with manifest.json")
     ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
-                    choices=list(TRACK_METHODS + FACE_METHODS + PEER_METHODS))
+                    choices=list(TRACK_METHODS + FACE_METHODS + PEER_METHODS)
+                    + [f"{m}@no_attach" for m in TRACK_METHODS])
     ap.add_argument("--adapt", action="store_true",
                     help="also adapt on each video and run the adapted variants")
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")

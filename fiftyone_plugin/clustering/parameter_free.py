@@ -23,8 +23,11 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
   paper's rule alone, a number gives a fixed floor. How it is fitted matters as much as
   using it:
 
-  1. The within-track rule alone runs first. It merges near-duplicate tracks (a rerun shot,
-     a track cut in two), so a track repeated k times counts once in what follows.
+  1. Units first: two tracks become one when their distance is below *each* one's own
+     spread (near duplicates: a rerun shot, a track cut in two), so a track repeated k
+     times counts once in what follows. "Each", not "either": a track whose own faces are
+     far apart (a tracker's identity switch, a look change, an occlusion) must not pull
+     other people in before any bound exists.
   2. The bound is fitted on the far side of the distances between those units
      (:func:`~.common.far_side_bound`). A video of a few people with many tracks each
      (any real episode) has a third or more of its pairs showing one person twice; the
@@ -34,9 +37,14 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
   3. The clustering that bound gives keeps apart pairs that are now nearly all impostors;
      the bound is refitted on them alone with the full robust fit
      (:func:`~.common.self_consistent_bound`) and drives the final clustering.
+  4. The bound is also every threshold's *ceiling*: a within-track spread above it would
+     accept distances at which pairs of different people are expected (on the episode
+     benchmark one incoherent track of spread 0.82 merged two main characters). So the last
+     stage merges clusters whose mean face-pair distance is below the bound, transitively;
+     the per-track thresholds decide the units of step 1.
 
-  Below 100 unit pairs the bound cannot be estimated and ``fallback`` (the embedding model's
-  verification distance) is used.
+  Below 100 unit pairs the bound cannot be estimated: ``fallback`` (the embedding model's
+  verification distance) takes its place, and without one the paper's rule runs alone.
 - *Tracks with one face* have no within-track distances: their own threshold is 0 (the
   floor still applies).
 - *Candidates*: exact over all pairs up to ``exact_up_to`` groups; above that, every pair
@@ -132,11 +140,12 @@ def sample_faces(faces: np.ndarray, max_faces: int) -> np.ndarray:
 
 def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray,
             constraints: CannotLink, floor: float | None, merged_threshold: str,
-            exact_up_to: int, candidates: int, max_rounds: int):
+            exact_up_to: int, candidates: int, max_rounds: int, ceiling: float | None = None,
+            both: bool = False):
     """Merge rounds until stable: two groups merge when their distance is below the larger
-    of their thresholds (each at least ``floor``). Returns ``(groups, tau, labels)``."""
-    if floor is not None:
-        tau = np.maximum(tau, float(floor))
+    of their thresholds (``both``: below each of them), each threshold clipped to
+    ``[floor, ceiling]``. Returns ``(groups, tau, labels)``."""
+    tau = np.clip(tau, floor, ceiling) if floor is not None or ceiling is not None else tau
     for _ in range(max_rounds):
         g = len(tau)
         if g <= 1:
@@ -151,7 +160,7 @@ def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray
             a, b = pairs[:, 0], pairs[:, 1]
         d = distance.between(groups, a, b)
         # "below either track's threshold" = below the larger one
-        margin = np.maximum(tau[a], tau[b]) - d
+        margin = (np.minimum if both else np.maximum)(tau[a], tau[b]) - d
         ok = np.flatnonzero(margin > 0)
         if not len(ok):
             break
@@ -166,8 +175,8 @@ def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray
         groups = distance.merge(groups, merge)
         if merged_threshold == "recompute":
             new_tau = np.nan_to_num(distance.within(groups), nan=0.0)
-            if floor is not None:
-                new_tau = np.maximum(new_tau, float(floor))
+            if floor is not None or ceiling is not None:
+                new_tau = np.clip(new_tau, floor, ceiling)
         tau, labels = new_tau, merge[labels]
     return groups, tau, labels
 
@@ -213,10 +222,11 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         *_, labels = _rounds(distance, groups, tau, np.arange(n), constraints, floor,
                              **settings)
         return relabel(labels)
-    # stage 1, the within-track rule alone: near-duplicate tracks become one unit, so a
-    # track repeated k times weighs once in the bound below
+    # stage 1, units: tracks closer to each other than each one's own faces are (near
+    # duplicates, a track cut in two) become one, so a track repeated k times weighs once
+    # in the bound below; "each", so one incoherent track cannot pull others in
     units, unit_tau, unit_of = _rounds(distance, groups, tau, np.arange(n), constraints,
-                                       None, **settings)
+                                       None, both=True, **settings)
     start = dict(groups=units, tau=unit_tau, labels=unit_of, floor=-np.inf)
     state = dict(start)
     first_track = np.zeros(len(unit_tau), np.int64)
@@ -227,15 +237,17 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         # starts again from the units
         base = state if bound >= state["floor"] else start
         groups, tau, labels = _rounds(distance, base["groups"], base["tau"], base["labels"],
-                                      constraints, bound, **settings)
+                                      constraints, bound, ceiling=bound, **settings)
         state.update(groups=groups, tau=tau, labels=labels, floor=bound)
         return labels[first_track]
 
     a, b = sample_pairs(len(unit_tau))
     bound, _ = self_consistent_bound(a, b, distance.between(units, a, b), len(unit_tau),
                                      cluster_units)
-    if bound is None:
-        if fallback is None:
-            return relabel(unit_of)
+    if bound is None:  # too few tracks to fit it
+        if fallback is None:  # the paper's rule alone
+            *_, labels = _rounds(distance, groups, tau, np.arange(n), constraints, None,
+                                 **settings)
+            return relabel(labels)
         cluster_units(float(fallback))
     return relabel(state["labels"])
