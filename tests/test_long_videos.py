@@ -28,3 +28,36 @@ def test_looped_demo_keeps_three_identities(tmp_path):
             assert all(len(c) == 1 for c in found.values()), (path, found)
     finally:
         ds.delete()
+
+
+def test_two_minute_episode_meets_the_quality_goal(tmp_path):
+    """A generated 2-minute episode (4 main characters with many photos, look changes inside
+    and between tracks, guests and extras): the default finds K within 10 % of the truth
+    with BCubed F >= 0.95, unknown tracks counted. Longer episodes: `make bench`."""
+    import json
+
+    import numpy as np
+
+    from benchmarks.episode import make_episode
+    from benchmarks.make_multishot import FaceBoxes, _people, load_manifest
+    from benchmarks.photo_tracks import DATA_ROOT
+
+    source = DATA_ROOT / "lfw_dev"
+    if not source.is_dir():
+        pytest.skip(f"{source} is absent (benchmark data lives only in ../shared/data)")
+    many, once = _people(source)
+    videos = make_episode(np.random.default_rng(0), many, once, FaceBoxes(), tmp_path, "e",
+                          minutes=[2], cast=4)
+    (tmp_path / "manifest.json").write_text(json.dumps(dict(videos=videos)))
+    ds = fo.Dataset()
+    try:
+        load_manifest(ds, tmp_path / "manifest.json")
+        ds.compute_metadata()
+        stages.find_identities(ds, frame_stride=5)
+        report = stages.evaluate_identities(ds, per_video=True)
+        track = report["track"]
+        assert abs(track["num_predicted"] - track["num_true"]) <= 0.1 * track["num_true"] + 0.5, \
+            track
+        assert track["bcubed_f"] >= 0.95 and track["wcp"] >= 0.99, track
+    finally:
+        ds.delete()
