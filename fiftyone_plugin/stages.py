@@ -532,7 +532,8 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     Args:
         method (str): ``"parameter_free"`` (default, no K, no threshold), ``"c1c"``,
             ``"finch"``, ``"hac_k"`` (needs ``n_clusters``) or ``"hac_threshold"``.
-        n_clusters (int, optional): Known K, for ``hac_k`` (and required-K FINCH/C1C).
+        n_clusters (int, optional): Known K, for ``hac_k`` (and required-K FINCH/C1C), per
+            clustering problem: per video with the default ``scope``.
         threshold (float, optional): Cosine distance for ``hac_threshold``; defaults to
             1 - SFace's verification threshold.
         embeddings (str): ``"original"`` or the name of adapted embeddings in the store
