@@ -39,7 +39,7 @@ bench: setup
 	$(PY) -m benchmarks.intel_clip --json benchmarks/out/intel_clip.json
 	$(PY) -m benchmarks.looped_demo --minutes 1 2 5 10 --json benchmarks/out/looped_demo.json
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/lfw_dev --out benchmarks/out/episode_lfw --seed 0 --videos 1 --minutes 1 2 5 10 20 --cast 4
-	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --stride 5 --json benchmarks/out/quality_episode.json
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --stride 5 --methods parameter_free parameter_free@no_attach c1c finch hac_threshold hac_k dbscan naive_peer --json benchmarks/out/quality_episode.json
 	$(PY) -m benchmarks.plots
 
 bench-adapt: setup  # VideoClusterNet adaptation, about 15 CPU minutes per video

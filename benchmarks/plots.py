@@ -72,7 +72,7 @@ def length(report: dict, path: Path) -> None:
         mins = [r["minutes"] for r in rows]
         ax_k.plot(mins, [r["predicted_k"] for r in rows], "o-", label=method)
         ax_f.plot(mins, [r["bcubed_f"] for r in rows], "o-", label=method)
-        truth = (mins, [r["true_k"] for r in rows])
+        truth = truth or (mins, [r["true_k"] for r in rows])  # the first method's matching
     if truth:
         ax_k.plot(*truth, "k--", lw=2, label="true K")
     ax_k.set_ylabel("identities (unknown tracks as their own)")
