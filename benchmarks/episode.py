@@ -146,14 +146,14 @@ def render_episode_shot(rng, cast: list[Appearance], boxes: FaceBoxes, n_frames:
         t = i / max(n_frames - 1, 1)
         frame_canvas = before
         fades = [app.switch for app, _, _ in placed if app.switch is not None]
-        if fades:  # all switching faces fade over 0.15 of the shot around their switch
+        if fades:  # the shot's switching faces cross-fade together, over 0.15 of the shot
             alpha = np.clip((t - fades[0]) / 0.15 + 0.5, 0, 1)
             frame_canvas = before * (1 - alpha) + after * alpha
         m = _camera(t, motion, w, h)
         frame = cv2.warpAffine(frame_canvas, m, (w, h), borderMode=cv2.BORDER_REFLECT)
         truth = []
         for app, b0, b1 in placed:
-            b = b1 if app.switch is not None and t >= app.switch else b0
+            b = b1 if fades and t >= fades[0] else b0
             pts = np.array([[b[0], b[1], 1], [b[2], b[3], 1]]) @ m.T
             (x1, y1), (x2, y2) = pts.clip([0, 0], [w, h])
             if app.occlusion and app.occlusion[0] <= t <= app.occlusion[1]:
