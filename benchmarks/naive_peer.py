@@ -16,17 +16,6 @@ import numpy as np
 SFACE_THRESHOLD = 0.363  # cosine similarity, OpenCV's model card
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box of ``a`` with every box of ``b`` (xyxy)."""
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = (x2 - x1).clip(0) * (y2 - y1).clip(0)
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
-    return inter / (area(a)[:, None] + area(b)[None, :] - inter + 1e-9)
-
-
 def peer_faces(path: str, stride: int = 1) -> tuple[list[tuple[int, np.ndarray, int]], dict]:
     """Detect, embed and IoU-link faces of one video.
 
@@ -34,6 +23,7 @@ def peer_faces(path: str, stride: int = 1) -> tuple[list[tuple[int, np.ndarray, 
         tuple: ``[(frame number, xyxy box, track)]`` and ``{track: [embeddings]}``.
     """
     from fiftyone_plugin import weights
+    from fiftyone_plugin.evaluation import box_iou
 
     det = cv2.FaceDetectorYN.create(str(weights.WEIGHTS["yunet"].source.fetch()), "",
                                     (320, 320), 0.6, 0.3, 5000)
@@ -53,7 +43,7 @@ def peer_faces(path: str, stride: int = 1) -> tuple[list[tuple[int, np.ndarray, 
         boxes = np.concatenate([found[:, :2], found[:, :2] + found[:, 2:4]], 1)
         tracks = [-1] * len(boxes)
         if len(boxes) and len(prev_boxes):
-            iou = _iou(boxes, prev_boxes)
+            iou = box_iou(found[:, :4], prev_boxes)  # YuNet gives x, y, w, h
             for i, j in sorted(np.argwhere(iou >= 0.5).tolist(), key=lambda p: -iou[p[0], p[1]]):
                 if tracks[i] < 0 and prev_tracks[j] not in tracks:
                     tracks[i] = prev_tracks[j]
@@ -63,7 +53,7 @@ def peer_faces(path: str, stride: int = 1) -> tuple[list[tuple[int, np.ndarray, 
             e = rec.feature(rec.alignCrop(frame, f)).reshape(-1)
             feats.setdefault(tracks[i], []).append(e / np.linalg.norm(e))
             faces.append((n, boxes[i], tracks[i]))
-        prev_boxes, prev_tracks = boxes, tracks
+        prev_boxes, prev_tracks = found[:, :4], tracks
     cap.release()
     return faces, feats
 

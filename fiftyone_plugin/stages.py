@@ -410,6 +410,11 @@ def _embedded_rows(table: FaceTable, usable: dict[int, np.ndarray]) -> dict[int,
 SCOPES = ("video", "collection")
 
 
+def _check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
+
+
 def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
                    method: str = DEFAULT_METHOD, scope: str = "video",
                    attach_unknown: bool = True, **method_kwargs) -> dict[str, dict[int, int]]:
@@ -433,8 +438,7 @@ def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
         collection (per scope, by the number of faces they hold, largest first); tracks left
         out are absent (``unknown``).
     """
-    if scope not in SCOPES:
-        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
+    _check_scope(scope)
     groups = [[sid] for sid in videos] if scope == "video" else [list(videos)]
     out: dict[str, dict[int, int]] = {sid: {} for sid in videos}
     first = 0
@@ -500,8 +504,7 @@ def _identity_frames(table: FaceTable, det_ids, width, height, assignment):
 
 def _method_kwargs(method: str, n_clusters: int | None, threshold: float | None,
                    scope: str = "video") -> dict:
-    if scope not in SCOPES:
-        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
+    _check_scope(scope)
     if method not in METHODS:
         raise ValueError(f"unknown clustering method {method!r}; choose from {sorted(METHODS)}")
     if method == "hac_k" and not n_clusters:
