@@ -172,23 +172,31 @@ def render_episode_shot(rng, cast: list[Appearance], boxes: FaceBoxes, n_frames:
         yield cv2.imdecode(enc, cv2.IMREAD_COLOR), truth
 
 
-def _roles(rng, many: list[Person], once: list[Person], cast: int, guests: int, extras: int,
-           main_photos: int = MIN_MAIN_PHOTOS):
-    main_pool = [p for p in many if len(p.photos) >= main_photos]
-    if len(main_pool) < cast:
-        raise ValueError(f"{cast} main characters need {cast} people with >= "
-                         f"{main_photos} photos; the source has {len(main_pool)}")
-    main = [main_pool[i] for i in rng.choice(len(main_pool), cast, replace=False)]
-    taken = {p.name for p in main}
-    guest_pool = [p for p in many if p.name not in taken]
-    guest = [guest_pool[i] for i in rng.choice(len(guest_pool), min(guests, len(guest_pool)),
-                                               replace=False)]
-    taken |= {p.name for p in guest}
-    extra_pool = [p for p in (once or many) if p.name not in taken]
-    extra = [extra_pool[i] for i in rng.choice(len(extra_pool), min(extras, len(extra_pool)),
-                                               replace=False)]
-    fresh = lambda p: Person(p.name, list(rng.permutation(p.photos)))  # noqa: E731
-    return [fresh(p) for p in main], [fresh(p) for p in guest], [fresh(p) for p in extra]
+def _roles(rng, many: list[Person], once: list[Person], boxes: FaceBoxes, cast: int,
+           guests: int, extras: int, main_photos: int = MIN_MAIN_PHOTOS):
+    """Draws the main cast, guests and extras, each person with the photos that show no
+    other face (bystanders at a photo's border would be faces without ground truth)."""
+    taken: set[str] = set()
+
+    def draw(pool: list[Person], n: int, min_photos: int, role: str) -> list[Person]:
+        chosen = []
+        for i in rng.permutation(len(pool)):
+            if len(chosen) == n:
+                break
+            p = pool[i]
+            if p.name in taken or len(p.photos) < min_photos:
+                continue
+            clean = [f for f in p.photos if boxes.alone(f)]
+            if len(clean) >= min_photos:
+                chosen.append(Person(p.name, list(rng.permutation(clean))))
+                taken.add(p.name)
+        if role == "main" and len(chosen) < n:
+            raise ValueError(f"{n} main characters need {n} people with >= {min_photos} "
+                             f"photos of one face; the source has {len(chosen)}")
+        return chosen
+
+    main = draw(many, cast, main_photos, "main")
+    return main, draw(many, guests, 2, "guest"), draw(once or many, extras, 1, "extra")
 
 
 def make_episode(rng, many: list[Person], once: list[Person], boxes: FaceBoxes, out: Path,
@@ -200,7 +208,7 @@ def make_episode(rng, many: list[Person], once: list[Person], boxes: FaceBoxes, 
     Returns:
         list[dict]: One manifest entry per length (as :func:`make_multishot.make_video`).
     """
-    main, guest, extra = _roles(rng, many, once, cast, guests, extras, main_photos)
+    main, guest, extra = _roles(rng, many, once, boxes, cast, guests, extras, main_photos)
     total = int(max(minutes) * 60 * fps)
     # shots of 1.5-5 s (a TV average of about 3 s); plan them all first
     plan: list[tuple[int, int | None]] = []  # (frames, the earlier shot it replays)

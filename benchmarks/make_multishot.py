@@ -66,12 +66,21 @@ class FaceBoxes:
         # native resolution: the ground truth does not move when the pipeline's default does
         self.detector = FaceDetector(str(NATIVE_CONFIG), score_thr=0.5)
         self.cache: dict[Path, tuple[np.ndarray, np.ndarray]] = {}
+        self.counts: dict[Path, int] = {}
 
     def __call__(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         if path not in self.cache:
             img = read_photo(path)
-            self.cache[path] = (img, central_face(img, self.detector([img])[0])[0])
+            faces = self.detector([img])[0]
+            self.cache[path] = (img, central_face(img, faces)[0])
+            self.counts[path] = len(faces.boxes)
         return self.cache[path]
+
+    def alone(self, path: Path) -> bool:
+        """Whether the photo shows one face only: a bystander's face would be in the video
+        without ground truth (a track no person owns)."""
+        self(path)
+        return self.counts[path] <= 1
 
 
 def _background(rng, w: int, h: int) -> np.ndarray:

@@ -8,7 +8,7 @@ import torch
 
 from ..embedding.store import FaceStore
 from ..tracking.tracks import FaceTable, QualityRules, cooccurring_pairs
-from .registry import DATASETS
+from ..registry import DATASETS
 from .transforms import build_pipeline
 
 

@@ -51,7 +51,7 @@ class LossDistance(GroupDistance):
     @classmethod
     def from_file(cls, path: str) -> "LossDistance":
         """From the ``head.pth`` an adaptation run wrote."""
-        from .registry import build_model
+        from ..registry import build_model
 
         saved = torch.load(path, map_location="cpu", weights_only=True)
         head = build_model(saved["head"])

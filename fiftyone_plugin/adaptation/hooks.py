@@ -5,7 +5,7 @@ from typing import Callable
 
 from mmengine.hooks import Hook
 
-from .registry import HOOKS
+from ..registry import HOOKS
 
 
 @HOOKS.register_module()

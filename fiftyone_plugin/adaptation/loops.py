@@ -8,7 +8,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
 
 from .matching import MATCHERS
-from .registry import LOOPS
+from ..registry import LOOPS
 
 
 @LOOPS.register_module()

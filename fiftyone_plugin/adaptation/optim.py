@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from mmengine.optim import DefaultOptimWrapperConstructor
 
-from .registry import OPTIM_WRAPPER_CONSTRUCTORS
+from ..registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

@@ -14,7 +14,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from .registry import RUNNERS
+from ..registry import RUNNERS
 
 
 @RUNNERS.register_module()

@@ -49,7 +49,7 @@ def build_runner(cfg: Config):
     (``mmdet.apis`` leaves ``mmdet`` current after building a detector)."""
     from mmengine.runner import Runner
 
-    from .registry import RUNNERS, SCOPE
+    from ..registry import RUNNERS, SCOPE
 
     if "runner_type" not in cfg:
         return Runner.from_cfg(cfg)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .registry import TRANSFORMS
+from ..registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()

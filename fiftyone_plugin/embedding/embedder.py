@@ -31,7 +31,7 @@ class FaceEmbedder:
         if isinstance(backbone, nn.Module):
             model = backbone
         else:
-            from ..adaptation.registry import build_model
+            from ..registry import build_model
 
             cfg = dict(type=backbone) if isinstance(backbone, str) else dict(backbone)
             model = build_model(cfg)

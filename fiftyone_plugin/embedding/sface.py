@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..adaptation.registry import MODELS
+from ..registry import MODELS
 
 # (name, out_channels, stride, depthwise) in forward order; in_channels follow the chain.
 SFACE_LAYERS: tuple[tuple[str, int, int, bool], ...] = (

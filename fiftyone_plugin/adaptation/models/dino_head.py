@@ -7,7 +7,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

@@ -19,7 +19,7 @@ from mmengine.model import BaseModel, ExponentialMovingAverage
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..registry import MODELS, build_model
+from ...registry import MODELS, build_model
 
 
 def distillation_loss(teacher_logits: Tensor, student_logits: Tensor, center: Tensor,

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel, BaseModule
 from torch import Tensor, nn
 
-from ..registry import MODELS, build_model
+from ...registry import MODELS, build_model
 
 OBJECTIVES = ("video_centralised", "clip_centralised", "temporal_average")
 
