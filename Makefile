@@ -21,11 +21,11 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
-test-fast:  # no set-up check
-	$(PY) -m pytest -q
+test-fast:  # no set-up check, no slow tests
+	$(PY) -m pytest -q -m "not slow"
 
 bench: setup
-	$(VENV)/bin/pip install -q --no-deps "finch-clust==0.2.3" "faiss-cpu==1.15.1"  # peer, benchmarks only
+	$(VENV)/bin/pip install -q --no-deps -c constraints.txt finch-clust faiss-cpu  # peer, benchmarks only
 	$(PY) -m benchmarks.speed --json benchmarks/out/speed.json
 	$(PY) -m benchmarks.lfw_verification --json benchmarks/out/lfw.json
 	$(PY) -m benchmarks.clustering_quality --json benchmarks/out/clustering_quality.json

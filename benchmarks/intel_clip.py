@@ -57,21 +57,21 @@ def main() -> int:
 
     from benchmarks.naive_peer import run_peer
     from benchmarks.run_quality import ADAPTED_METHODS, variant
-    from fiftyone_plugin import stages
+    from fiftyone_plugin import api
     from fiftyone_plugin.evaluation import evaluate_tracks
 
     labels = json.loads((CLIP / "labels.json").read_text())
     ds = fo.Dataset()
     try:
         ds.add_sample(fo.Sample(filepath=str(CLIP / "composite_multishot_ccby.mp4")))
-        summary = stages.find_identities(ds)
+        summary = api.find_identities(ds)
         cuts = sorted(d.support[0] for d in ds.first().shots.detections)[1:]
         report = dict(cuts_found=[c - 1 for c in cuts], cuts_true=[56, 118, 159],
                       tracks=summary["num_tracks"], methods={})
         methods = list(METHODS) + ["naive_peer"]
         if args.adapt:
             cpu, wall = time.process_time(), time.perf_counter()
-            stages.adapt_faces(ds, config=args.adapt_config, cfg_options={
+            api.adapt_faces(ds, config=args.adapt_config, cfg_options={
                 "train_cfg.matching.method": args.adapt_matching})
             report["adaptation"] = dict(matching=args.adapt_matching,
                 cpu_minutes=round((time.process_time() - cpu) / 60, 2),
@@ -84,9 +84,9 @@ def main() -> int:
                 ds.compute_metadata()
                 run_peer(ds, ds.first().id, field)
             else:
-                stages.cluster_faces(ds, out_field=field, method=base,
-                                     run_key=method.replace("@", "_"), save_views=False,
-                                     **extra)
+                api.cluster_faces(ds, out_field=field, method=base,
+                                  run_key=method.replace("@", "_"), save_views=False,
+                                  **extra)
             numbers, boxes, idx, labs = ds.values(
                 ["frames.frame_number", f"{field}.detections.bounding_box",
                  f"{field}.detections.index", f"{field}.detections.label"])

@@ -61,7 +61,7 @@ def run(minutes: list[float], stride: int) -> list[dict]:
     import fiftyone as fo
 
     from benchmarks.run_quality import peak_rss_mb
-    from fiftyone_plugin import stages
+    from fiftyone_plugin import api
     from fiftyone_plugin.demo import build_demo_video, ground_truth
 
     rows = []
@@ -74,13 +74,13 @@ def run(minutes: list[float], stride: int) -> list[dict]:
                 ds.add_sample(fo.Sample(filepath=looped(video, m, Path(tmp) / f"{m}.mp4")))
                 ds.compute_metadata()
                 t0 = time.perf_counter()
-                summary = stages.find_identities(ds, frame_stride=stride)
+                summary = api.find_identities(ds, frame_stride=stride)
                 row = dict(minutes=m, tracks=summary["num_tracks"], true_k=3,
                            pipeline_seconds=round(time.perf_counter() - t0, 1))
                 for method in METHODS:
                     t0 = time.perf_counter()
-                    stages.cluster_faces(ds, method=method, out_field=f"frames.{method}",
-                                         run_key=method, save_views=False)
+                    api.cluster_faces(ds, method=method, out_field=f"frames.{method}",
+                                      run_key=method, save_views=False)
                     found, = identities_per_video(ds, gt, len(gt), method).values()
                     row[method] = dict(_score(found),
                                        seconds=round(time.perf_counter() - t0, 2))

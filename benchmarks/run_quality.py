@@ -70,16 +70,16 @@ def variant(method: str) -> tuple[str, dict]:
 
 def learn_tracks(dataset, cfg_options: dict | None = None) -> dict:
     """VC-TRSF and CT-TRSF track embeddings, one model per video; CPU minutes each."""
-    from fiftyone_plugin import stages
+    from fiftyone_plugin import api
     from fiftyone_plugin.adaptation.train import REPO_CONFIGS
 
     out = {}
     for name, config in VCT_CONFIGS.items():
         cpu = time.process_time()
-        summary = stages.learn_track_embeddings(dataset, out_embeddings=name,
-                                                config=str(REPO_CONFIGS / config),
-                                                cfg_options=cfg_options,
-                                                run_key=f"learn_{name}")
+        summary = api.learn_track_embeddings(dataset, out_embeddings=name,
+                                             config=str(REPO_CONFIGS / config),
+                                             cfg_options=cfg_options,
+                                             run_key=f"learn_{name}")
         out[name] = dict(cpu_minutes=round((time.process_time() - cpu) / 60, 2),
                          wall_seconds=summary["seconds"], tracks=summary["num_tracks"],
                          iterations=summary["iterations"])
@@ -89,13 +89,13 @@ def learn_tracks(dataset, cfg_options: dict | None = None) -> dict:
 
 def adapt_videos(dataset, ids, config: str | None, matching: str = "gaussian") -> dict:
     """Adapt on each video alone (transductive); CPU and wall minutes per video."""
-    from fiftyone_plugin import stages
+    from fiftyone_plugin import api
 
     out = {}
     for k, sid in enumerate(ids):
         cpu, wall = time.process_time(), time.perf_counter()
-        summary = stages.adapt_faces(dataset.select(sid), config=config, run_key=f"adapt_{k}",
-                                     cfg_options={"train_cfg.matching.method": matching})
+        summary = api.adapt_faces(dataset.select(sid), config=config, run_key=f"adapt_{k}",
+                                  cfg_options={"train_cfg.matching.method": matching})
         out[sid] = dict(cpu_minutes=round((time.process_time() - cpu) / 60, 2),
                         wall_minutes=round((time.perf_counter() - wall) / 60, 2),
                         tracks=summary["num_tracks"], iterations=summary["iterations"])
@@ -115,11 +115,11 @@ def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) 
     from bson import ObjectId
     from sklearn.cluster import DBSCAN, HDBSCAN
 
-    from fiftyone_plugin import fo_io, stages
+    from fiftyone_plugin import api, fo_io
     from fiftyone_plugin.embedding.store import FaceStore
 
     view = dataset.select(sid)
-    _, _, sizes, faces = stages._read(view, "frames.faces")
+    _, _, sizes, faces = api.read_face_tables(view, "frames.faces")
     table, det_ids = faces[sid]
     store = FaceStore(Path(store_dir), sid)
     emb = store.embeddings[[store.row[d] for d in det_ids]]
@@ -143,7 +143,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
 
     from benchmarks.make_multishot import load_manifest
     from benchmarks.naive_peer import run_peer
-    from fiftyone_plugin import stages
+    from fiftyone_plugin import api
 
     dataset = fo.Dataset()
     every_face = tempfile.TemporaryDirectory(prefix="vfc-every-face-")
@@ -153,11 +153,11 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
         stride = embed_stride or DEFAULT_EMBED_STRIDE
         t0 = time.perf_counter()
         # detect, track, embed once (+ default clustering)
-        stages.find_identities(dataset, embed_stride=stride, frame_stride=frame_stride)
+        api.find_identities(dataset, embed_stride=stride, frame_stride=frame_stride)
         pipeline_s = time.perf_counter() - t0
         if any(m in FACE_METHODS for m in methods):
-            stages.embed_faces(dataset, store_dir=every_face.name, store_crops=False,
-                               embed_stride=1)
+            api.embed_faces(dataset, store_dir=every_face.name, store_crops=False,
+                            embed_stride=1)
         frames = int(sum(dataset.values("metadata.total_frame_count")))
         true_k = dict(zip(ids, dataset.values("num_identities")))
         names = dict(zip(ids, dataset.values("video")))
@@ -186,18 +186,18 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
                 elif method in PEER_METHODS:
                     run_peer(dataset, sid, field, frame_stride)
                 else:
-                    stages.cluster_faces(view, out_field=field, method=base,
-                                         n_clusters=true_k[sid] if base == "hac_k" else None,
-                                         run_key=f"run_{method.replace('@', '_')}",
-                                         save_views=False, **extra)
+                    api.cluster_faces(view, out_field=field, method=base,
+                                      n_clusters=true_k[sid] if base == "hac_k" else None,
+                                      run_key=f"run_{method.replace('@', '_')}",
+                                      save_views=False, **extra)
                 per_video_s[names[sid]] = round(time.perf_counter() - t1, 2)
             seconds = time.perf_counter() - t0
             key = method.replace("@", "_")
-            report = stages.evaluate_identities(dataset, pred_field=field,
-                                                eval_key=f"eval_{key}", per_video=True)
-            kept = stages.evaluate_identities(dataset, pred_field=field, per_video=True,
-                                              eval_key=f"eval_{key}_clustered",
-                                              unclustered="drop")
+            report = api.evaluate_identities(dataset, pred_field=field,
+                                             eval_key=f"eval_{key}", per_video=True)
+            kept = api.evaluate_identities(dataset, pred_field=field, per_video=True,
+                                           eval_key=f"eval_{key}_clustered",
+                                           unclustered="drop")
             per_video = {names[sid]: dict(
                 minutes=minutes[names[sid]], predicted_k=m["num_predicted"],
                 true_k=m["num_true"], wcp=round(m["wcp"], 4), nmi=round(m["nmi"], 4),

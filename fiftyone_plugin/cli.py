@@ -71,7 +71,7 @@ def cmd_run(args) -> int:
     _quiet_fiftyone()
     import fiftyone as fo
 
-    from .stages import find_identities
+    from .api import find_identities
 
     missing = [v for v in args.videos if not Path(v).is_file()]
     if missing:
@@ -88,8 +88,8 @@ def cmd_run(args) -> int:
                               device=args.device,
                               detector_config=args.detector_config,
                               detector_checkpoint=args.detector_checkpoint,
-                              method=args.method, n_clusters=args.n_clusters,
-                              threshold=args.threshold, scope=args.scope,
+                              method=args.method, method_params=_method_params(args),
+                              scope=args.scope,
                               attach_unknown=args.attach_unknown, progress=_printer("pipeline"))
     print(f"done in {time.time() - t0:.1f} s: {summary}")
     print(f"open it: fiftyone app launch {ds.name}")
@@ -97,17 +97,26 @@ def cmd_run(args) -> int:
 
 
 def _method_args(p: argparse.ArgumentParser) -> None:
-    from .clustering import DEFAULT_METHOD, METHODS
+    """``--method`` and one option per user parameter of the registered methods."""
+    from .clustering import DEFAULT_METHOD, method_names
+    from .clustering.methods import user_options
 
-    p.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
+    p.add_argument("--method", default=DEFAULT_METHOD, choices=method_names(),
                    help="clustering method (default: parameter_free, no K, no threshold)")
-    p.add_argument("--n-clusters", type=int, default=None, help="known K (hac_k, finch, c1c)")
-    p.add_argument("--threshold", type=float, default=None, help="distance (hac_threshold)")
+    for name, (field, methods) in user_options().items():
+        p.add_argument(f"--{name.replace('_', '-')}", type=field.metadata["kind"], default=None,
+                       help=f"{field.metadata['help']} ({', '.join(methods)})")
     p.add_argument("--scope", default="video", choices=["video", "collection"],
                    help="cluster each video on its own (default) or all videos together, so "
                         "identities span videos")
     p.add_argument("--no-attach", dest="attach_unknown", action="store_false",
                    help="leave every track the quality rules reject 'unknown'")
+
+
+def _method_params(args) -> dict:
+    from .clustering.methods import user_options
+
+    return {name: getattr(args, name) for name in user_options()}
 
 
 def _existing(name: str):
@@ -120,11 +129,11 @@ def _existing(name: str):
 
 def cmd_cluster(args) -> int:
     _quiet_fiftyone()
-    from .stages import cluster_faces
+    from .api import cluster_faces
 
     summary = cluster_faces(_existing(args.dataset), out_field=args.out_field,
-                            method=args.method, n_clusters=args.n_clusters,
-                            threshold=args.threshold, embeddings=args.embeddings,
+                            method=args.method, method_params=_method_params(args),
+                            embeddings=args.embeddings,
                             distance=args.distance, run_key=args.run_key, scope=args.scope,
                             attach_unknown=args.attach_unknown)
     print(f"{args.method}: {summary}")
@@ -133,7 +142,7 @@ def cmd_cluster(args) -> int:
 
 def cmd_adapt(args) -> int:
     _quiet_fiftyone()
-    from .stages import adapt_faces, cluster_faces
+    from .api import adapt_faces, cluster_faces
 
     dataset = _existing(args.dataset)
     summary = adapt_faces(dataset, out_embeddings=args.name, config=args.config,
@@ -147,7 +156,7 @@ def cmd_adapt(args) -> int:
 
 def cmd_vct(args) -> int:
     _quiet_fiftyone()
-    from .stages import cluster_faces, learn_track_embeddings
+    from .api import cluster_faces, learn_track_embeddings
 
     dataset = _existing(args.dataset)
     summary = learn_track_embeddings(dataset, out_embeddings=args.name, config=args.config,
@@ -162,7 +171,7 @@ def cmd_vct(args) -> int:
 
 def cmd_evaluate(args) -> int:
     _quiet_fiftyone()
-    from .stages import evaluate_identities
+    from .api import evaluate_identities
 
     report = evaluate_identities(_existing(args.dataset), pred_field=args.pred_field,
                                  gt_field=args.gt_field, eval_key=args.eval_key,
@@ -182,21 +191,22 @@ def cmd_evaluate(args) -> int:
 
 def cmd_runs(args) -> int:
     _quiet_fiftyone()
+    from .api import list_runs
+
     ds = _existing(args.dataset)
     print(f"{'run':<24} {'kind':<10} {'method / fields':<34} {'K':>5} {'WCP':>6} {'NMI':>6} "
           f"{'B3 F':>6}")
-    for key in ds.list_runs():
-        cfg, res = ds.get_run_info(key).config, ds.load_run_results(key)
-        if getattr(cfg, "method", None) == "identity_evaluation":
+    for key, kind, cfg, res in list_runs(ds):
+        if kind == "evaluate":
             m = res.track
-            print(f"{key:<24} {'evaluate':<10} {cfg.pred_field + ' vs ' + cfg.gt_field:<34} "
+            print(f"{key:<24} {kind:<10} {cfg.pred_field + ' vs ' + cfg.gt_field:<34} "
                   f"{m['num_predicted']:>5} {m['wcp']:6.3f} {m['nmi']:6.3f} "
                   f"{m['bcubed_f']:6.3f}")
-        elif getattr(cfg, "method", None) == "vcn_adaptation":
-            print(f"{key:<24} {'adapt':<10} {Path(cfg.config).stem[:34]:<34} "
+        elif kind == "train":
+            print(f"{key:<24} {kind:<10} {cfg.method + ': ' + Path(cfg.config).stem:<34.34} "
                   f"{res.iterations:>5} it, {res.seconds / 60:.1f} min")
         elif hasattr(res, "num_identities"):
-            print(f"{key:<24} {'cluster':<10} {cfg.method + ' -> ' + cfg.out_field:<34} "
+            print(f"{key:<24} {kind:<10} {cfg.method + ' -> ' + cfg.out_field:<34} "
                   f"{res.num_identities:>5}")
     return 0
 
@@ -227,8 +237,9 @@ def cmd_demo(args) -> int:
     import fiftyone as fo
 
     from .assets import cache_dir
+    from .api import find_identities
     from .demo import build_demo_video, ground_truth, true_identity
-    from .stages import find_identities
+    from .evaluation import clustering_metrics
 
     print("building the demo video from registry photos ...", flush=True)
     path, placements = build_demo_video(cache_dir() / "demo")
@@ -270,17 +281,20 @@ def cmd_demo(args) -> int:
           f"{', '.join(truth)})")
     for lab in sorted(found):
         print(f"  {lab}: " + ", ".join(f"{k} x{v}" for k, v in found[lab].most_common()))
-    pure = sum(c.most_common(1)[0][1] for c in found.values())
-    total = sum(sum(c.values()) for c in found.values())
-    print(f"frame-level purity (WCP) of identities: {pure / max(total, 1):.3f}")
+    pairs = [(name, lab) for lab, c in found.items() for name in c.elements()]
+    wcp = clustering_metrics(*zip(*pairs))["wcp"] if pairs else 0.0
+    print(f"frame-level purity (WCP) of identities: {wcp:.3f}")
     print(f"\ndataset '{ds.name}' saved. Open it in the App:\n  fiftyone app launch {ds.name}\n"
           f"(or python -c \"import fiftyone as fo; fo.launch_app(fo.load_dataset('{ds.name}'))"
           ".wait()\")")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``vfc`` command line (method choices and options come from the registry)."""
     from mmengine.config import DictAction
+
+    from . import fo_io
 
     parser = argparse.ArgumentParser(prog="vfc", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -302,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     r.set_defaults(func=cmd_run)
     c = sub.add_parser("cluster", help="cluster the stored tracks of a dataset")
     c.add_argument("--dataset", required=True)
-    c.add_argument("--out-field", default="frames.identities")
-    c.add_argument("--run-key", default="face_identities")
+    c.add_argument("--out-field", default=fo_io.IDENTITIES_FIELD)
+    c.add_argument("--run-key", default=fo_io.DEFAULT_RUN_KEY)
     _method_args(c)
     c.add_argument("--embeddings", default="original",
                    help="'original' or the name of adapted embeddings ('adapted')")
@@ -334,9 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     v.set_defaults(func=cmd_vct)
     e = sub.add_parser("evaluate", help="score identities against ground-truth faces")
     e.add_argument("--dataset", required=True)
-    e.add_argument("--pred-field", default="frames.identities")
-    e.add_argument("--gt-field", default="frames.gt_faces")
-    e.add_argument("--eval-key", default="identity_eval")
+    e.add_argument("--pred-field", default=fo_io.IDENTITIES_FIELD)
+    e.add_argument("--gt-field", default=fo_io.GT_FIELD)
+    e.add_argument("--eval-key", default=fo_io.DEFAULT_EVAL_KEY)
     e.add_argument("--iou", type=float, default=0.5)
     e.add_argument("--unknown-policy", default="own_identity",
                    choices=["own_identity", "drop", "single_class"])
@@ -356,7 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     n = sub.add_parser("runs", help="list clustering and evaluation runs of a dataset")
     n.add_argument("--dataset", required=True)
     n.set_defaults(func=cmd_runs)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (ValueError, RuntimeError, FileNotFoundError) as e:

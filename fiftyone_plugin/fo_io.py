@@ -9,10 +9,16 @@ import numpy as np
 
 from .tracking.tracks import FaceTable
 
+# default field names and run keys (every one is a parameter)
 FACES_FIELD = "frames.faces"
 IDENTITIES_FIELD = "frames.identities"
 SHOTS_FIELD = "shots"
+GT_FIELD = "frames.gt_faces"
 UNKNOWN = "unknown"
+DEFAULT_RUN_KEY = "face_identities"
+DEFAULT_EVAL_KEY = "identity_eval"
+DEFAULT_ADAPT_KEY = "face_adaptation"
+DEFAULT_VCT_KEY = "track_transformer"
 
 
 def validate_videos(samples) -> None:

@@ -61,6 +61,10 @@ VISBACKENDS = Registry("vis_backend", parent=MMENGINE_VISBACKENDS, scope=SCOPE)
 WEIGHT_INITIALIZERS = Registry("weight initializer", parent=MMENGINE_WEIGHT_INITIALIZERS,
                                scope=SCOPE)
 
+# not MMEngine's: clustering method config classes, one module each (clustering/methods)
+CLUSTERING_METHODS = Registry("clustering method", scope=SCOPE,
+                              locations=["fiftyone_plugin.clustering.methods"])
+
 
 def build_model(cfg: dict):
     """Build from :data:`MODELS` whatever mmengine's current default scope is (e.g. after

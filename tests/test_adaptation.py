@@ -199,6 +199,7 @@ def test_teacher_moves_by_ema_only():
                                before_s["backbone.conv_1.conv.weight"])
 
 
+@pytest.mark.slow
 def test_runner_from_config_trains_exports_and_resumes(store_root, tmp_path, request,
                                                        clean_mmengine):
     from fiftyone_plugin.adaptation.hooks import ProgressHook
@@ -241,6 +242,7 @@ def test_runner_from_config_trains_exports_and_resumes(store_root, tmp_path, req
     assert resumed.iter == 16
 
 
+@pytest.mark.slow
 def test_distributed_launch_with_two_processes(store_root, tmp_path):
     import os
     import subprocess

@@ -14,7 +14,7 @@ from fiftyone_plugin.shots import ShotDetector, shots_from_cuts
 from fiftyone_plugin.tracking.tracks import FaceTable, QualityRules, cooccurring_pairs
 from fiftyone_plugin.video import VideoError, iter_frames, probe
 
-from .conftest import write_video
+from fixtures.videos import write_video
 
 
 def test_similarity_transform_recovers_rotation_scale_translation():
@@ -151,7 +151,7 @@ def test_unreadable_and_missing_videos_raise(tmp_path):
 
 
 def test_retrack_resets_at_cuts_and_keeps_ids_within_a_shot():
-    from fiftyone_plugin.stages import retrack
+    from fiftyone_plugin.tracking.retrack import retrack
     from fiftyone_plugin.tracking.tracker import FaceTracker
 
     frames = np.repeat(np.arange(1, 21, 2), 2)  # stride 2, two faces per frame

@@ -6,7 +6,7 @@ import yaml
 fo = pytest.importorskip("fiftyone")
 import fiftyone.operators as foo  # noqa: E402
 
-from fiftyone_plugin import stages  # noqa: E402
+from fiftyone_plugin import api  # noqa: E402
 from fiftyone_plugin.embedding.store import FaceStore  # noqa: E402
 from fiftyone_plugin.pipeline import DEFAULT_EMBED_STRIDE  # noqa: E402
 from fiftyone_plugin.video import VideoError  # noqa: E402
@@ -54,7 +54,7 @@ def test_find_identities_operator_immediate(dataset, two_shot_video, carphone):
     # identities: Obama (2 tracks, 2 photos), Biden, carphone man
     labels = dataset.distinct("frames.identities.detections.label")
     assert labels == ["id_000", "id_001", "id_002"]
-    results = dataset.load_run_results(stages.DEFAULT_RUN_KEY)
+    results = dataset.load_run_results(api.DEFAULT_RUN_KEY)
     assert results.num_identities == 3
     first = dataset.first()
     a = results.assignments[first.id]
@@ -65,7 +65,7 @@ def test_find_identities_operator_immediate(dataset, two_shot_video, carphone):
 
     np.testing.assert_allclose(boxes("faces"), boxes("identities"))  # identities mirror faces
     # one face in DEFAULT_EMBED_STRIDE per track is embedded; every face has a crop
-    store = FaceStore(stages._store_root(dataset, None), first.id)
+    store = FaceStore(api.face_store_root(dataset), first.id)
     embedded = np.isfinite(store.embeddings[:, 0])
     assert len(store.crops()) == len(embedded) == 12 + 2 * 12
     per_track = np.bincount(store.arrays["tracks"])  # every face here is usable
@@ -95,8 +95,8 @@ def test_stage_operators_delegated(dataset, two_shot_video):
 
 def test_rerun_replaces_labels(dataset, two_shot_video):
     _video_dataset(dataset, two_shot_video)
-    stages.detect_faces(dataset)
-    stages.detect_faces(dataset, frame_stride=2)
+    api.detect_faces(dataset)
+    api.detect_faces(dataset, frame_stride=2)
     # odd frames only now: stale labels on even frames were cleared
     numbers = dataset.values("frames.frame_number", unwind=True)
     faces = dataset.values("frames.faces", unwind=True)
@@ -112,7 +112,7 @@ def test_image_dataset_is_rejected_unchanged(dataset, tmp_path):
     dataset.add_sample(fo.Sample(filepath=str(img)))
     before = _snapshot(dataset)
     with pytest.raises(ValueError, match="video dataset"):
-        stages.find_identities(dataset)
+        api.find_identities(dataset)
     assert _snapshot(dataset) == before
 
 
@@ -120,13 +120,13 @@ def test_missing_video_fails_without_writes(dataset, two_shot_video, tmp_path):
     _video_dataset(dataset, two_shot_video, str(tmp_path / "gone.mp4"))
     before = _snapshot(dataset)
     with pytest.raises(VideoError, match="not found"):
-        stages.find_identities(dataset)
+        api.find_identities(dataset)
     assert _snapshot(dataset) == before
 
 
 def test_video_without_faces_gives_empty_result(dataset, blank_video):
     _video_dataset(dataset, blank_video)
-    summary = stages.find_identities(dataset)
+    summary = api.find_identities(dataset)
     assert summary["num_faces"] == 0 and summary["num_identities"] == 0
     assert dataset.count("frames.identities.detections") == 0
 
@@ -135,9 +135,9 @@ def test_unknown_field_is_a_clear_error(dataset, two_shot_video):
     _video_dataset(dataset, two_shot_video)
     before = _snapshot(dataset)
     with pytest.raises(ValueError, match="unknown frame field 'frames.nope'"):
-        stages.track_faces(dataset, in_field="frames.nope")
+        api.track_faces(dataset, in_field="frames.nope")
     with pytest.raises(ValueError, match="unknown frame field"):
-        stages.cluster_faces(dataset, in_field="nope")
+        api.cluster_faces(dataset, in_field="nope")
     assert _snapshot(dataset) == before
 
 
@@ -170,6 +170,12 @@ def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_
             params, out_field=f"frames.{key}", run_key=key)))
         foo.execute_operator(f"{URI}/evaluate_identities", ctx=dict(dataset=dataset, params=dict(
             pred_field=f"frames.{key}", eval_key=f"eval_{key}")))
+    # the same from Python, through the operator's typed __call__
+    cluster = foo.get_operator(f"{URI}/cluster_faces")
+    cluster(dataset, method="hac_k", n_clusters=2, out_field="frames.sdk", run_key="sdk",
+            save_views=False)
+    assert dataset.get_run_info("sdk").config.n_clusters == 2
+    assert len(dataset.distinct("frames.sdk.detections.label")) == 2
     assert {"hac_threshold", "hac_k3", "eval_hac_threshold", "eval_hac_k3"} <= set(
         dataset.list_runs())
     good = dataset.load_run_results("eval_hac_threshold")
@@ -179,8 +185,8 @@ def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_
     assert split.track["num_predicted"] == 3 and split.track["wcp"] == 1.0
     assert split.track["nmi"] < 1.0 and split.frame["cluster_count_diff"] == 1
     assert split.c_dif == 1 and good.c_dif == 0 and list(split.per_video) == [dataset.first().id]
-    scoped = stages.evaluate_identities(dataset, pred_field="frames.hac_k3", eval_key="scoped",
-                                        per_video=True)  # one video: the same numbers
+    scoped = api.evaluate_identities(dataset, pred_field="frames.hac_k3", eval_key="scoped",
+                                     per_video=True)  # one video: the same numbers
     assert scoped["track"]["nmi"] == split.track["nmi"]
     verdicts = dataset.distinct("frames.hac_k3.detections.eval_hac_k3")
     assert verdicts == ["correct", "wrong"]  # the split-off Obama track is "wrong"
@@ -204,30 +210,51 @@ def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_
     assert main(["evaluate", "--dataset", dataset.name, "--pred-field", "frames.hac_k3",
                  "--eval-key", "cli_eval"]) == 0
     assert "#C DIF 1 over 1 videos" in capsys.readouterr().out
+    # runs own what they wrote: renaming moves it along, deleting removes it
+    dataset.rename_run("eval_hac_k3", "eval_split")
+    assert dataset.distinct("frames.hac_k3.detections.eval_split") == ["correct", "wrong"]
+    assert not dataset.has_frame_field("hac_k3.detections.eval_hac_k3")
+    dataset.rename_run("hac_k3", "split3")
+    assert sorted(v for v in dataset.list_saved_views() if v.startswith("split3-")) == [
+        "split3-id_000", "split3-id_001", "split3-id_002"]
+    assert not any(v.startswith("hac_k3-") for v in dataset.list_saved_views())
+    dataset.delete_run("eval_split")
+    assert not dataset.has_frame_field("hac_k3.detections.eval_split")
+    assert dataset.has_frame_field("hac_k3")
+    dataset.delete_run("split3")
+    assert not dataset.has_frame_field("hac_k3")
+    assert not any(v.startswith("split3-") for v in dataset.list_saved_views())
+    assert dataset.has_frame_field("hac_threshold") and "hac_threshold-id_000" in \
+        dataset.list_saved_views()
+    # a key of another kind of run is refused before any work
+    with pytest.raises(ValueError, match="another kind"):
+        api.cluster_faces(dataset, run_key="eval_hac_threshold")
+    with pytest.raises(ValueError, match="not valid"):
+        api.cluster_faces(dataset, run_key="my run")
 
 
 def test_evaluate_needs_overlapping_ground_truth(dataset, two_shot_video):
     _video_dataset(dataset, two_shot_video)
-    stages.detect_faces(dataset)
+    api.detect_faces(dataset)
     dataset.set_values("frames.gt_faces", {dataset.first().id: {1: fo.Detections(detections=[
         fo.Detection(label="x", bounding_box=[0.9, 0.9, 0.05, 0.05], index=0)])}},
         key_field="id")
     before = _snapshot(dataset)
     with pytest.raises(ValueError, match="overlaps a ground-truth face"):
-        stages.evaluate_identities(dataset, pred_field="frames.faces")
+        api.evaluate_identities(dataset, pred_field="frames.faces")
     assert _snapshot(dataset) == before
     with pytest.raises(ValueError, match="needs n_clusters"):
-        stages.cluster_faces(dataset, method="hac_k")
+        api.cluster_faces(dataset, method="hac_k")
     with pytest.raises(ValueError, match="unknown clustering method"):
-        stages.cluster_faces(dataset, method="kmeans")
+        api.cluster_faces(dataset, method="kmeans")
     assert _snapshot(dataset) == before
 
 
 def test_import_easycom_and_bbt_onto_videos(dataset, tmp_path):
     from fiftyone_plugin.datasets import import_bbt_buffy, import_easycom
 
-    from . import format_fixtures as ff
-    from .conftest import write_video
+    from fixtures import formats as ff
+    from fixtures.videos import write_video
 
     ff.easycom(tmp_path / "easycom")
     summary = import_easycom(dataset, tmp_path / "easycom", splits=["val"])
@@ -262,7 +289,7 @@ def test_import_easycom_and_bbt_onto_videos(dataset, tmp_path):
 def test_cli_cluster_evaluate_and_import(dataset, tmp_path, capsys):
     from fiftyone_plugin.cli import main
 
-    from . import format_fixtures as ff
+    from fixtures import formats as ff
 
     ff.easycom(tmp_path / "easycom")
     name = f"{dataset.name}-cli"
@@ -276,17 +303,18 @@ def test_cli_cluster_evaluate_and_import(dataset, tmp_path, capsys):
     fo.delete_dataset(name)
 
 
+@pytest.mark.slow
 def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_path):
     from fiftyone_plugin.adaptation.train import DEFAULT_CONFIG
 
     _video_dataset(dataset, two_shot_video)
-    stages.find_identities(dataset)
+    api.find_identities(dataset)
     _ground_truth_from_layout(dataset)
     with pytest.raises(FileNotFoundError, match="no 'adapted' embeddings"):
-        stages.cluster_faces(dataset, embeddings="adapted", distance="loss",
-                             out_field="frames.vcn")
+        api.cluster_faces(dataset, embeddings="adapted", distance="loss",
+                          out_field="frames.vcn")
     with pytest.raises(ValueError, match="'parameter_free' only"):
-        stages.cluster_faces(dataset, method="finch", distance="loss", out_field="frames.vcn")
+        api.cluster_faces(dataset, method="finch", distance="loss", out_field="frames.vcn")
     # a user's config on top of the shipped one, as OpenMMLab users write them
     config = tmp_path / "vcn_sface_tiny.py"
     config.write_text(
@@ -301,11 +329,11 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
     assert sorted(dataset.get_frame_field_schema()) == frames_before  # labels untouched
     run = dataset.load_run_results("face_adaptation")
     assert run.iterations == 8 and run.num_tracks >= 2
-    summary = stages.cluster_faces(dataset, embeddings="adapted", distance="loss",
-                                   out_field="frames.vcn", run_key="vcn")
+    summary = api.cluster_faces(dataset, embeddings="adapted", distance="loss",
+                                out_field="frames.vcn", run_key="vcn")
     assert summary["num_identities"] >= 1
     assert dataset.get_run_info("vcn").config.distance == "loss"
-    report = stages.evaluate_identities(dataset, pred_field="frames.vcn", eval_key="eval_vcn")
+    report = api.evaluate_identities(dataset, pred_field="frames.vcn", eval_key="eval_vcn")
     assert report["track"]["wcp"] == 1.0  # never merges Obama with Biden (they share frames)
     from fiftyone_plugin.cli import main
 
@@ -315,12 +343,13 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
     assert dataset.get_run_info("c1c_adapted").config.embeddings == "adapted"
 
 
+@pytest.mark.slow
 def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_video,
-                                                           blank_video, tmp_path):
+                                                           blank_video, tmp_path, capsys):
     from fiftyone_plugin.adaptation.train import REPO_CONFIGS
 
     _video_dataset(dataset, two_shot_video, blank_video)  # the blank one has no track
-    stages.find_identities(dataset)
+    api.find_identities(dataset)
     _ground_truth_from_layout(dataset)
     small = {"train_cfg.max_iters": 6, "train_dataloader.batch_size": 4,
              "model.encoder.num_layers": 1}
@@ -333,17 +362,18 @@ def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_vid
     foo.execute_operator(f"{URI}/learn_track_embeddings", ctx=dict(dataset=dataset, params=dict(
         config=str(config))))
     assert sorted(dataset.get_frame_field_schema()) == frames_before  # labels untouched
-    run = dataset.load_run_results(stages.DEFAULT_VCT_KEY)
+    run = dataset.load_run_results(api.DEFAULT_VCT_KEY)
     assert run.num_videos == 2 and run.num_tracks == 3 and run.iterations == 6
-    store = FaceStore(stages._store_root(dataset, None), dataset.first().id)
+    store = FaceStore(api.face_store_root(dataset), dataset.first().id)
     emb, meta = store.read_embeddings("vct")
     assert meta["objective"] == "video_centralised" and np.isfinite(emb).all()
     # every method clusters the track vectors; tracks sharing a frame stay apart
     for method in ("parameter_free", "hac_k"):
-        stages.cluster_faces(dataset, embeddings="vct", method=method, n_clusters=2,
-                             out_field=f"frames.vct_{method}", run_key=f"vct_{method}")
-        report = stages.evaluate_identities(dataset, pred_field=f"frames.vct_{method}",
-                                            eval_key=f"eval_vct_{method}")
+        api.cluster_faces(dataset, embeddings="vct", method=method,
+                          n_clusters=2 if method == "hac_k" else None,
+                          out_field=f"frames.vct_{method}", run_key=f"vct_{method}")
+        report = api.evaluate_identities(dataset, pred_field=f"frames.vct_{method}",
+                                         eval_key=f"eval_vct_{method}")
         assert report["track"]["wcp"] == 1.0
     from fiftyone_plugin.cli import main
 
@@ -351,5 +381,10 @@ def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_vid
     assert main(["vct", "--dataset", dataset.name, "--name", "vct_ct", "--config",
                  "mmcfg/adaptation/vct_clipcentral_sface_200it_pervideo.py", "--cfg-options",
                  *options, "--cluster"]) == 0
-    assert FaceStore(stages._store_root(dataset, None), dataset.first().id).read_embeddings(
+    assert FaceStore(api.face_store_root(dataset), dataset.first().id).read_embeddings(
         "vct_ct")[1]["objective"] == "clip_centralised"
+    capsys.readouterr()
+    assert main(["runs", "--dataset", dataset.name]) == 0
+    listed = {line.split()[0]: line.split()[1]
+              for line in capsys.readouterr().out.splitlines()[1:] if line.strip()}
+    assert listed[api.DEFAULT_VCT_KEY] == "train" and listed["vct_hac_k"] == "cluster"

@@ -4,7 +4,7 @@ import pytest
 from fiftyone_plugin.datasets import (kit_is_unknown, load_bauml_tracks, load_bcl_ids,
                                       load_easycom_boxes, load_kit_features, read_castlist)
 
-from . import format_fixtures as ff
+from fixtures import formats as ff
 
 
 def test_bauml_tracks_cast_before_arithmetic_and_castlist(tmp_path):

@@ -4,9 +4,10 @@ decoding, detection, tracking, embedding; a few people, many tracks each). The 5
 import pytest
 
 fo = pytest.importorskip("fiftyone")
+pytestmark = pytest.mark.slow  # minutes of video through the whole pipeline
 
 from benchmarks.looped_demo import identities_per_video, looped  # noqa: E402
-from fiftyone_plugin import stages  # noqa: E402
+from fiftyone_plugin import api  # noqa: E402
 from fiftyone_plugin.demo import build_demo_video, ground_truth  # noqa: E402
 
 
@@ -18,7 +19,7 @@ def test_looped_demo_keeps_three_identities(tmp_path):
         ds.add_samples([fo.Sample(filepath=looped(video, m, tmp_path / f"demo_{m}min.mp4"))
                         for m in (1, 2)])
         ds.compute_metadata()
-        summary = stages.find_identities(ds, frame_stride=5)
+        summary = api.find_identities(ds, frame_stride=5)
         assert summary["num_tracks"] > 100  # about 35 tracks a minute
         for path, found in identities_per_video(ds, gt, len(gt)).items():
             assert len(found) == 3, (path, found)
@@ -53,8 +54,8 @@ def test_two_minute_episode_meets_the_quality_goal(tmp_path):
     try:
         load_manifest(ds, tmp_path / "manifest.json")
         ds.compute_metadata()
-        stages.find_identities(ds, frame_stride=5)
-        report = stages.evaluate_identities(ds, per_video=True)
+        api.find_identities(ds, frame_stride=5)
+        report = api.evaluate_identities(ds, per_video=True)
         track = report["track"]
         assert abs(track["num_predicted"] - track["num_true"]) <= 0.1 * track["num_true"] + 0.5, \
             track

@@ -16,13 +16,13 @@ ort = pytest.importorskip("onnxruntime")
 
 @pytest.fixture(scope="module")
 def detector():
-    return FaceDetector(score_thr=0.6)
+    return FaceDetector()
 
 
 @pytest.fixture(scope="module")
 def native_detector():
     """YuNet at the frame's own resolution, eager: the port as OpenCV runs it."""
-    return FaceDetector(str(NATIVE_CONFIG), score_thr=0.6, freeze=False)
+    return FaceDetector(str(NATIVE_CONFIG), freeze=False)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("fiftyone")
 
-from fiftyone_plugin.stages import cluster_tracks  # noqa: E402
+from fiftyone_plugin.clustering.videos import cluster_tracks  # noqa: E402
 from fiftyone_plugin.tracking.tracks import FaceTable, QualityRules  # noqa: E402
 
 

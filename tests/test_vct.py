@@ -152,6 +152,7 @@ def _runner(store_root, work_dir, request, **options):
     return build_runner(cfg)
 
 
+@pytest.mark.slow
 def test_runner_from_config_trains_exports_and_repeats_with_a_seed(store_root, tmp_path,
                                                                    request, clean_mmengine):
     runner = _runner(store_root, tmp_path / "a", request)

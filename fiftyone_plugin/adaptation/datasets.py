@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..embedding.store import FaceStore
-from ..tracking.tracks import FaceTable, QualityRules, cooccurring_pairs
+from ..clustering.common import evenly_spaced
+from ..embedding.store import FaceStore, stored_keys
 from ..registry import DATASETS
+from ..tracking.tracks import QualityRules, cannot_links
 from .transforms import build_pipeline
 
 
@@ -39,9 +40,7 @@ class TrackPairDataset(torch.utils.data.Dataset):
                  quality: dict | None = None, cross_track_prob: float = 0.5,
                  seed: int = 0) -> None:
         root = Path(data_root)
-        if keys is None:
-            keys = sorted(p.name for p in root.iterdir()
-                          if (p / "faces.npz").is_file()) if root.is_dir() else []
+        keys = stored_keys(root) if keys is None else keys
         if not keys:
             raise FileNotFoundError(
                 f"no stored faces under {root}: run the embed stage (`vfc embed` or "
@@ -52,14 +51,11 @@ class TrackPairDataset(torch.utils.data.Dataset):
         self.tracks: list[tuple[int, np.ndarray]] = []  # (video, store rows) per track
         cannot: list[tuple[int, int]] = []
         for v, store in enumerate(self.stores):
-            a = store.arrays
-            table = FaceTable(a["frames"], a["boxes"], a["scores"], tracks=a["tracks"],
-                              sharpness=a["sharpness"])
+            table = store.table()
             usable = rules.usable_tracks(table)
             pos = {t: len(self.tracks) + i for i, t in enumerate(sorted(usable))}
             self.tracks += [(v, usable[t]) for t in sorted(usable)]
-            cannot += [(pos[x], pos[y]) for x, y in cooccurring_pairs(table.frames, table.tracks)
-                       if x in pos and y in pos]
+            cannot += cannot_links(table, pos)
         if not self.tracks:
             raise ValueError(f"no usable face track in {len(keys)} video(s) under {root}: "
                              "nothing to adapt on (relax `quality` or check the videos)")
@@ -129,8 +125,7 @@ class TrackPairDataset(torch.utils.data.Dataset):
         (what the coarse matching embeds)."""
         crops, owner = [], []
         for t, (video, rows) in enumerate(self.tracks):
-            if len(rows) > max_per_track:
-                rows = rows[np.linspace(0, len(rows) - 1, max_per_track).round().astype(int)]
+            rows = evenly_spaced(rows, max_per_track)
             crops.append(np.asarray(self.crops(video)[rows]))
             owner.append(np.full(len(rows), t))
         return np.concatenate(crops), np.concatenate(owner)
@@ -165,19 +160,16 @@ def load_track_sequences(data_root: str | None = None, keys: list[str] = (),
     for key in keys:
         store = FaceStore(root, key)
         vectors, _ = store.read_embeddings(embeddings)
-        a = store.arrays
-        table = FaceTable(a["frames"], a["boxes"], a["scores"], tracks=a["tracks"],
-                          sharpness=a["sharpness"])
+        table = store.table()
         pos = {}
         for t, rows in sorted(rules.usable_tracks(table).items()):
             rows = rows[np.isfinite(vectors[rows, 0])]
-            rows = rows[np.argsort(a["frames"][rows], kind="stable")]
+            rows = rows[np.argsort(table.frames[rows], kind="stable")]
             if len(rows):
                 pos[t] = len(seqs)
                 seqs.append(np.asarray(vectors[rows], np.float32))
                 names.append((key, t))
-        cannot += [(pos[x], pos[y]) for x, y in cooccurring_pairs(table.frames, table.tracks)
-                   if x in pos and y in pos]
+        cannot += cannot_links(table, pos)
     return seqs, names, np.asarray(cannot, np.int64).reshape(-1, 2)
 
 
@@ -222,9 +214,7 @@ class TrackSequenceDataset(torch.utils.data.Dataset):
             raise ValueError("TrackSequenceDataset needs data_root (a face store) or "
                              "tracks_file (precomputed features)")
         if tracks_file is None and keys is None:
-            root = Path(data_root)
-            keys = sorted(p.name for p in root.iterdir()
-                          if (p / "faces.npz").is_file()) if root.is_dir() else []
+            keys = stored_keys(data_root)
         self.tracks, self.names, self.cannot_link = load_track_sequences(
             data_root, keys, tracks_file, embeddings, quality)
         self.keys = list(keys or [])

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ..clustering.common import top_k_similar, unit
+from ..clustering.common import group_sums, top_k_similar, unit
 from ..clustering.parameter_free import GroupDistance
 
 
@@ -74,9 +74,9 @@ class LossDistance(GroupDistance):
         allf = unit(np.concatenate(faces).astype(np.float32))
         p, logq = self.distributions(allf)
         owner = np.repeat(np.arange(len(faces)), sizes)
-        return LossGroups(_group_sum(p, owner, len(faces)), _group_sum(logq, owner, len(faces)),
+        return LossGroups(group_sums(p, owner, len(faces)), group_sums(logq, owner, len(faces)),
                           np.bincount(owner, (p * logq).sum(1), len(faces)),
-                          _group_sum(allf, owner, len(faces)), np.asarray(sizes, np.float64))
+                          group_sums(allf, owner, len(faces)), np.asarray(sizes, np.float64))
 
     def within(self, groups):
         n = groups.counts
@@ -101,13 +101,7 @@ class LossDistance(GroupDistance):
 
     def merge(self, groups, labels):
         g = int(labels.max()) + 1
-        return LossGroups(_group_sum(groups.p, labels, g), _group_sum(groups.logq, labels, g),
+        return LossGroups(group_sums(groups.p, labels, g), group_sums(groups.logq, labels, g),
                           np.bincount(labels, groups.self_loss, g),
-                          _group_sum(groups.emb, labels, g),
+                          group_sums(groups.emb, labels, g),
                           np.bincount(labels, groups.counts, g))
-
-
-def _group_sum(x: np.ndarray, owner: np.ndarray, g: int) -> np.ndarray:
-    out = np.zeros((g, x.shape[1]), np.float64)
-    np.add.at(out, owner, x)
-    return out

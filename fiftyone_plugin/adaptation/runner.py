@@ -155,14 +155,14 @@ def trusted_checkpoints():
 def resolve_data_source(dataset: str, store_dir: str | None = None,
                         ids: list[str] | None = None) -> tuple[str, list[str]]:
     """The face-store folder and the video ids of a FiftyOne dataset (or of ``ids``)."""
-    from ..embedding.store import default_store_root
+    from ..embedding.store import default_store_root, stored_keys
 
     root = Path(store_dir) if store_dir else default_store_root(dataset)
     if ids is None:
         import fiftyone as fo
 
         ids = fo.load_dataset(dataset).values("id")
-    keys = [i for i in ids if (root / i / "faces.npz").is_file()]
+    keys = stored_keys(root, ids)
     if not keys:
         raise FileNotFoundError(f"no stored faces for dataset '{dataset}' under {root}: run "
                                 "the embed stage with crops stored first")

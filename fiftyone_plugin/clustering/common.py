@@ -19,6 +19,21 @@ def unit(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)
 
 
+def group_sums(x: np.ndarray, labels: np.ndarray, groups: int | None = None) -> np.ndarray:
+    """Row sums of ``x`` per label ``0..groups-1`` (float64)."""
+    g = int(labels.max()) + 1 if groups is None else groups
+    out = np.zeros((g,) + x.shape[1:], np.float64)
+    np.add.at(out, labels, x)
+    return out
+
+
+def evenly_spaced(rows: np.ndarray, k: int) -> np.ndarray:
+    """At most ``k`` items of ``rows``, evenly spaced, first and last kept (deterministic)."""
+    if len(rows) <= k:
+        return rows
+    return rows[np.linspace(0, len(rows) - 1, k).round().astype(int)]
+
+
 def track_means(faces: list[np.ndarray], normalise: bool = True) -> np.ndarray:
     """``(N, D)`` mean of each track's unit face embeddings (re-normalised by default)."""
     if not faces:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (CannotLink, constrained_components, relabel, self_consistent_bound,
-                     sample_pairs, top_k_similar, track_means, unit)
+from .common import (CannotLink, constrained_components, group_sums, relabel,
+                     sample_pairs, self_consistent_bound, top_k_similar, track_means, unit)
 
 PARTITION_RULES = ("auto", "first", "sqrt", "last")
 
@@ -42,10 +42,7 @@ class FinchResult:
 
 
 def _means(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    g = int(labels.max()) + 1
-    sums = np.zeros((g, x.shape[1]), np.float64)
-    np.add.at(sums, labels, x)
-    return unit(sums)
+    return unit(group_sums(x, labels))
 
 
 def _first_links(x: np.ndarray, cannot: CannotLink | None, search: int
@@ -149,8 +146,7 @@ def merge_to_k(x: np.ndarray, labels: np.ndarray, k: int,
     """
     labels = relabel(labels)
     g = int(labels.max()) + 1
-    sums = np.zeros((g, x.shape[1]), np.float64)
-    np.add.at(sums, labels, x)
+    sums = group_sums(x, labels, g)
     forbid = np.zeros((g, g), bool)
     if cannot is not None and len(cannot):
         p = cannot.between_groups(labels).pairs

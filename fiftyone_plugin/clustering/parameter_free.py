@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (CannotLink, constrained_components, relabel,
+from .common import (CannotLink, constrained_components, evenly_spaced, group_sums, relabel,
                      sample_pairs, self_consistent_bound, top_k_similar, unit)
 
 
@@ -126,16 +126,8 @@ class CosineDistance(GroupDistance):
 
     def merge(self, groups, labels):
         g = int(labels.max()) + 1
-        sums = np.zeros((g, groups.sums.shape[1]))
-        np.add.at(sums, labels, groups.sums)
-        return Groups(sums, np.bincount(labels, weights=groups.counts, minlength=g))
-
-
-def sample_faces(faces: np.ndarray, max_faces: int) -> np.ndarray:
-    """At most ``max_faces`` rows, evenly spaced (deterministic)."""
-    if len(faces) <= max_faces:
-        return faces
-    return faces[np.linspace(0, len(faces) - 1, max_faces).round().astype(int)]
+        return Groups(group_sums(groups.sums, labels, g),
+                      np.bincount(labels, weights=groups.counts, minlength=g))
 
 
 def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray,
@@ -213,7 +205,7 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
     if n <= 1:
         return np.zeros(n, np.int64)
     distance = distance or CosineDistance()
-    groups = distance.init([sample_faces(np.asarray(f), max_faces) for f in faces])
+    groups = distance.init([evenly_spaced(np.asarray(f), max_faces) for f in faces])
     tau = np.nan_to_num(distance.within(groups), nan=0.0)
     constraints = CannotLink(cannot_link, n)
     settings = dict(merged_threshold=merged_threshold, exact_up_to=exact_up_to,

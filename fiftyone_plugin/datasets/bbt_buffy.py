@@ -1,7 +1,7 @@
 """BBT / Buffy ground truth: Bäuml/Tapaswi face tracks (``.mat``), BCL ``.ids`` labels with
 per-track features, and KIT feature files (MATLAB v5 and v7.3).
 
-Formats: ``methods.md`` sections 8.2 to 8.4. The episode videos are not public: the track
+Formats: ``docs/methods.md`` section 7. The episode videos are not public: the track
 importer puts the tracks onto the user's own copies, or returns them alone (tracks-only).
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """EasyCom (Donley et al. 2021) face boxes as a FiftyOne video dataset.
 
-Layout (``methods.md`` section 8.5)::
+Layout (``docs/methods.md`` section 7)::
 
     <root>/Main/Video_Compressed/Session_<n>/<mm-ss-SSS>.mp4
     <root>/Main/Face_Bounding_Boxes/Session_<n>/<mm-ss-SSS>.json

@@ -151,7 +151,7 @@ class YuNetHead(BaseDenseHead):
         strides (Sequence[int]): Stride of every level. Defaults to ``(8, 16, 32)``.
         num_keypoints (int): Landmarks per face. Defaults to 5.
         test_cfg (dict, optional): ``score_thr``, ``nms_pre``, ``nms=dict(iou_threshold)``,
-            ``max_per_img``. Defaults to None (OpenCV's defaults).
+            ``max_per_img`` (required; the detector configs give it).
         train_cfg (dict, optional): Unused (inference only). Defaults to None.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
@@ -164,8 +164,10 @@ class YuNetHead(BaseDenseHead):
         self.num_classes = num_classes
         self.strides = tuple(strides)
         self.num_keypoints = num_keypoints
-        self.test_cfg = test_cfg or dict(
-            score_thr=0.9, nms_pre=5000, nms=dict(iou_threshold=0.3), max_per_img=5000)
+        if test_cfg is None:  # the config is the one place for the face score threshold
+            raise ValueError("YuNetHead needs a test_cfg (score_thr, nms_pre, nms, "
+                             "max_per_img), as mmcfg/detectors/*.py give it")
+        self.test_cfg = test_cfg
         self.train_cfg = train_cfg
         n = len(self.strides)
 
@@ -216,7 +218,7 @@ class YuNetHead(BaseDenseHead):
                         rescale: bool = False, with_nms: bool = True) -> list[InstanceData]:
         """Turn head maps into ``InstanceData(bboxes, scores, labels, kps)`` per image."""
         cfg = cfg or self.test_cfg
-        score_thr = cfg.get("score_thr", 0.9)
+        score_thr = cfg["score_thr"]
         nms_pre = cfg.get("nms_pre", 5000)
         iou_thr = cfg.get("nms", {}).get("iou_threshold", 0.3)
         max_per_img = cfg.get("max_per_img", 5000)

@@ -4,7 +4,8 @@ One folder per video (named by the FiftyOne sample id) under a per-dataset root:
 
     <root>/<sample_id>/faces.npz   det ids, frame numbers, track ids, boxes, scores,
                                    sharpness, embeddings (float32, unit norm)
-    <root>/<sample_id>/crops.u8    aligned RGB crops, (N, 112, 112, 3) uint8, raw
+    <root>/<sample_id>/crops.u8    aligned RGB crops, (N, S, S, 3) uint8, raw (S: the
+                                   embedder's input size, stored as crop_size)
     <root>/<sample_id>/embeddings_<name>.npz
                                    other embeddings of the same faces (e.g. ``adapted``
                                    by the adaptation runner), with their provenance
@@ -24,11 +25,20 @@ from pathlib import Path
 import numpy as np
 
 from ..assets import cache_dir
+from ..tracking.tracks import FaceTable
 
 
 def default_store_root(dataset_name: str) -> Path:
     """``$VFC_CACHE_DIR/stores/<dataset name>``."""
     return cache_dir() / "stores" / dataset_name
+
+
+def stored_keys(root: str | os.PathLike, keys: list[str] | None = None) -> list[str]:
+    """The videos (of ``keys``, else all) that have a committed store under ``root``."""
+    root = Path(root)
+    if keys is None:
+        keys = sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+    return [k for k in keys if (root / k / "faces.npz").is_file()]
 
 
 class FaceStoreWriter:
@@ -92,6 +102,12 @@ class FaceStore:
     @property
     def embeddings(self) -> np.ndarray:
         return self.arrays["embeddings"]
+
+    def table(self) -> FaceTable:
+        """The stored faces as a table (frames, boxes, scores, tracks, sharpness)."""
+        a = self.arrays
+        return FaceTable(a["frames"], a["boxes"], a["scores"], tracks=a["tracks"],
+                         sharpness=a["sharpness"])
 
     def crops(self) -> np.ndarray:
         """All crops as a read-only memory map ``(N, S, S, 3)``."""

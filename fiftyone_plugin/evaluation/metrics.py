@@ -2,7 +2,7 @@
 
 All are computed from the contingency table ``n[k, l]`` (predicted cluster k, true identity
 l), optionally weighted: weighting each track by its number of faces turns track-level
-scores into frame-level ones. Formulas: ``methods.md`` section 7.
+scores into frame-level ones. Formulas: ``docs/methods.md`` section 6.
 """
 from __future__ import annotations
 

@@ -1,6 +1,12 @@
-"""FiftyOne operators: thin adapters over :mod:`fiftyone_plugin.stages`."""
-from .stages import (OPERATORS, ClusterFaces, DetectFaces, EmbedFaces, EvaluateIdentities,
-                     FindIdentities, TrackFaces)
+"""FiftyOne operators: thin adapters over :mod:`fiftyone_plugin.api`, one module per job."""
+from .evaluation import EvaluateIdentities
+from .faces import DetectFaces, EmbedFaces, FindIdentities, TrackFaces
+from .identities import ClusterFaces
+from .training import AdaptFaces, LearnTrackEmbeddings
 
-__all__ = ["OPERATORS", "ClusterFaces", "DetectFaces", "EmbedFaces", "EvaluateIdentities",
-           "FindIdentities", "TrackFaces"]
+# the order of fiftyone.yml
+OPERATORS = (DetectFaces, TrackFaces, EmbedFaces, AdaptFaces, LearnTrackEmbeddings,
+             ClusterFaces, EvaluateIdentities, FindIdentities)
+
+__all__ = ["OPERATORS", "AdaptFaces", "ClusterFaces", "DetectFaces", "EmbedFaces",
+           "EvaluateIdentities", "FindIdentities", "LearnTrackEmbeddings", "TrackFaces"]

@@ -102,3 +102,10 @@ def cooccurring_pairs(frames: np.ndarray, tracks: np.ndarray) -> set[tuple[int, 
             for j in range(i + 1, len(ids)):
                 pairs.add((int(ids[i]), int(ids[j])))
     return pairs
+
+
+def cannot_links(table: "FaceTable", position: dict[int, int]) -> list[tuple[int, int]]:
+    """Cannot-link pairs among the tracks in ``position`` (track id -> index in the caller's
+    list of tracks): those sharing a frame, as index pairs."""
+    return [(position[a], position[b]) for a, b in cooccurring_pairs(table.frames, table.tracks)
+            if a in position and b in position]

@@ -28,8 +28,9 @@ model = dict(
         in_channels=64,
         strides=[8, 16, 32],
         num_keypoints=5),
+    # score_thr: the pipeline's minimum face score (FaceDetector's default comes from here)
     test_cfg=dict(
-        score_thr=0.5, nms_pre=5000, nms=dict(type='nms', iou_threshold=0.3),
+        score_thr=0.6, nms_pre=5000, nms=dict(type='nms', iou_threshold=0.3),
         max_per_img=750))
 
 test_pipeline = [

@@ -3,7 +3,7 @@
 The VCT paper (self-supervised video-centralised transformer; BBT, EasyCom-Clustering)
 released no code and leaves depth, widths, sequence length, token design and the loss
 formulas unstated. Everything numeric here is a **project choice** after
-``methods.md`` section 3.3, not the paper's: a frozen face model's frame embeddings go
+``docs/methods.md`` section 5, not the paper's: a frozen face model's frame embeddings go
 through a linear projection, a learnable video token, learned temporal position embeddings
 and a pre-LayerNorm transformer encoder; a 2-layer projection head maps tokens to the
 contrastive space. Objectives (``objective=``), the paper's ablation rows:

@@ -1,5 +1,5 @@
 # VideoClusterNet on SFace (128-D). Values the paper leaves open are DINO's defaults
-# (methods.md section 4.2), marked "project default".
+# (docs/methods.md section 4), marked "project default".
 model = dict(
     type='VideoClusterNet',
     backbone=dict(type='SFace'),

@@ -1,5 +1,5 @@
 # VCT-style track transformer on SFace frame embeddings (128-d). Every number is a project
-# default (methods.md 3.3): the paper states none of them.
+# default (docs/methods.md section 5): the paper states none of them.
 model = dict(
     type='VCT',
     encoder=dict(

@@ -1,0 +1,31 @@
+"""The library API behind the operators and the CLI, one module per job.
+
+=====================  ==================================================================
+module                 functions
+=====================  ==================================================================
+:mod:`.faces`          ``detect_faces``, ``track_faces``, ``embed_faces``,
+                       ``find_identities`` (the whole pipeline in one decode per video)
+:mod:`.identities`     ``cluster_faces`` (identities from stored tracks)
+:mod:`.evaluation`     ``evaluate_identities`` (against ground-truth faces)
+:mod:`.training`       ``adapt_faces`` (VideoClusterNet), ``learn_track_embeddings`` (VCT)
+:mod:`.runs`           the FiftyOne run classes every function above registers
+=====================  ==================================================================
+
+Each function has the FiftyOne utility shape ``f(sample_collection, ..., progress=None)``:
+it validates its inputs (fields, run key, method) first, computes everything, then writes
+in bulk and registers its run last, so a run that fails leaves the dataset as it was.
+``progress`` is an optional callable ``progress(fraction, label)``. The algorithms they call
+(clustering, re-tracking, the evaluation core) live in FiftyOne-free packages.
+"""
+from ._common import face_store_root, read_face_tables
+from .evaluation import DEFAULT_EVAL_KEY, GT_FIELD, evaluate_identities
+from .faces import detect_faces, embed_faces, find_identities, track_faces
+from .identities import DEFAULT_RUN_KEY, cluster_faces
+from .runs import list_runs
+from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
+                       learn_track_embeddings)
+
+__all__ = ["DEFAULT_ADAPT_KEY", "DEFAULT_EVAL_KEY", "DEFAULT_RUN_KEY", "DEFAULT_VCT_KEY",
+           "GT_FIELD", "adapt_faces", "cluster_faces", "detect_faces", "embed_faces",
+           "evaluate_identities", "face_store_root", "find_identities", "learn_track_embeddings",
+           "list_runs", "read_face_tables", "track_faces"]

@@ -1,0 +1,88 @@
+"""What the library functions share: the collection's videos, progress, the face store's
+place and transactions, and the models they build."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import fo_io
+from ..embedding.store import FaceStoreWriter, default_store_root
+from ..pipeline import VideoResult
+from ..video import probe
+
+
+def collection_videos(samples) -> tuple[list[str], list[str]]:
+    fo_io.validate_videos(samples)
+    ids, paths = samples.values(["id", "filepath"])
+    if not ids:
+        raise ValueError("the collection is empty: nothing to process")
+    return ids, paths
+
+
+def sub_progress(progress, k: int, n: int):
+    if progress is None:
+        return None
+    return lambda f, label: progress((k + f) / n, label)
+
+
+def face_store_root(samples, store_dir: str | None = None) -> Path:
+    """The face store folder of a collection's dataset (``store_dir`` when given)."""
+    return Path(store_dir) if store_dir else default_store_root(samples._dataset.name)
+
+
+def build_detector(detector_config, checkpoint, score_thr, batch_size, device):
+    from ..detection import FaceDetector
+
+    return FaceDetector(detector_config, checkpoint, score_thr=score_thr,
+                        batch_size=batch_size, device=device)
+
+
+def build_embedder(backbone, checkpoint, device):
+    from ..embedding import FaceEmbedder
+
+    return FaceEmbedder(backbone, checkpoint, device=device)
+
+
+def build_tracker(tracker_config):
+    from ..tracking.tracker import FaceTracker
+
+    return FaceTracker(tracker_config)
+
+
+def summarize(results: dict[str, VideoResult]) -> dict:
+    return dict(num_videos=len(results),
+                num_faces=int(sum(len(r.faces) for r in results.values())),
+                num_tracks=int(sum(len(set(r.faces.tracks[r.faces.tracks >= 0].tolist()))
+                                   for r in results.values())),
+                num_shots=int(sum(len(r.shots) for r in results.values())))
+
+
+def read_face_tables(samples, field: str):
+    """``(sample ids, paths, {id: (width, height)}, {id: (FaceTable, detection ids)})`` of
+    the faces in a frame ``Detections`` field."""
+    ids, paths = collection_videos(samples)
+    fo_io.require_detections_field(samples, field)
+    sizes = {}
+    for sid, path in zip(ids, paths):
+        info = probe(path)
+        sizes[sid] = (info.width, info.height)
+    return ids, paths, sizes, fo_io.read_faces(samples, field, sizes)
+
+
+@contextmanager
+def store_transaction():
+    """Store writers that commit only if the whole block (dataset writes included) worked."""
+    writers: dict[str, FaceStoreWriter] = {}
+    try:
+        yield writers
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    for w in writers.values():
+        w.commit()
+
+
+def finish_store(writer: FaceStoreWriter, r: VideoResult) -> None:
+    t = r.faces
+    writer.finish(r.det_ids, t.frames, t.tracks, t.boxes, t.scores, t.sharpness, t.embeddings)

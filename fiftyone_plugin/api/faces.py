@@ -1,0 +1,221 @@
+"""Faces: detect, track and embed them, or find identities in one pass per video.
+
+Each function has the FiftyOne utility shape ``f(sample_collection, ..., progress=None)``:
+it validates its inputs first, computes everything, and only then writes in bulk, so a run
+that fails leaves the dataset as it was. ``progress`` is an optional callable
+``progress(fraction, label)``.
+"""
+from __future__ import annotations
+
+from .. import fo_io
+from ..clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD
+from ..pipeline import DEFAULT_EMBED_STRIDE, VideoResult, process_video
+from ..shots import ShotDetector
+from ..tracking.retrack import retrack
+from ..tracking.tracks import QualityRules, quality_score
+from ..embedding.store import FaceStoreWriter
+from . import runs
+from ._common import (build_detector, build_embedder, build_tracker, collection_videos,
+                      finish_store, read_face_tables, face_store_root, store_transaction, sub_progress,
+                      summarize)
+from .identities import DEFAULT_RUN_KEY, cluster_and_write, clustering_method
+
+
+def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
+                 shots_field: str | None = fo_io.SHOTS_FIELD, detector_config: str | None = None,
+                 detector_checkpoint: str | None = None, score_thr: float | None = None,
+                 frame_stride: int = 1, batch_size: int = 8, device: str = "cpu",
+                 progress=None) -> dict:
+    """Detect faces (boxes, scores, 5 landmarks) and shot cuts in every video.
+
+    Args:
+        sample_collection: A FiftyOne video dataset or view.
+        out_field (str): Frame field for the faces. Defaults to ``"frames.faces"``.
+        shots_field (str, optional): Sample field for the shots (``fo.TemporalDetections``);
+            None skips cut detection. Defaults to ``"shots"``.
+        detector_config (str, optional): mmdet config; defaults to YuNet.
+        detector_checkpoint (str, optional): Its checkpoint; defaults to the converted YuNet
+            weights.
+        score_thr (float, optional): Minimum face score; defaults to the detector config's
+            (0.6 for YuNet).
+        frame_stride (int): Process every n-th frame. Defaults to 1.
+        batch_size (int): Frames per detector batch. Defaults to 8.
+        device (str): Torch device. Defaults to ``"cpu"``.
+        progress (callable, optional): ``progress(fraction, label)``.
+
+    Returns:
+        dict: ``num_videos``, ``num_faces``, ``num_shots``.
+    """
+    ids, paths = collection_videos(sample_collection)
+    fo_io.check_output_field(sample_collection, out_field)
+    detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
+    results = {}
+    for k, (sid, path) in enumerate(zip(ids, paths)):
+        results[sid] = process_video(
+            path, detector=detector, stride=frame_stride,
+            shot_detector=ShotDetector() if shots_field else None, batch_size=batch_size,
+            progress=sub_progress(progress, k, len(ids)))
+    _write_faces(sample_collection, out_field, results)
+    if shots_field:
+        fo_io.write_sample_labels(sample_collection, shots_field, {
+            sid: fo_io.shots_to_label(r.shots) for sid, r in results.items()})
+    return summarize(results)
+
+
+def _write_faces(samples, field, results: dict[str, VideoResult]) -> None:
+    per_sample = {}
+    for sid, r in results.items():
+        t = r.faces
+        q = (quality_score(t.scores, t.sizes, t.sharpness) if t.sharpness is not None
+             else None)
+        per_sample[sid] = fo_io.faces_to_frames(t, r.det_ids, r.width, r.height, quality=q)
+    fo_io.write_frame_labels(samples, field, per_sample)
+
+
+def _shot_starts(samples, shots_field: str | None) -> dict[str, list[int]]:
+    if not shots_field or not samples.has_field(shots_field):
+        return {}
+    ids, supports = samples.values(["id", f"{shots_field}.detections.support"])
+    return {sid: sorted(s[0] for s in (sup or [])) for sid, sup in zip(ids, supports)}
+
+
+def track_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
+                shots_field: str | None = fo_io.SHOTS_FIELD, tracker_config: str | None = None,
+                progress=None) -> dict:
+    """Link stored faces into tracks (``Detection.index``) with ByteTrack, per shot.
+
+    Needs no decoding: boxes and scores come from ``in_field``, cuts from ``shots_field``.
+
+    Returns:
+        dict: ``num_videos``, ``num_faces``, ``num_tracks``.
+    """
+    ids, _, sizes, faces = read_face_tables(sample_collection, in_field)
+    starts = _shot_starts(sample_collection, shots_field)
+    tracker = build_tracker(tracker_config)
+    results = {}
+    for k, sid in enumerate(ids):
+        table, det_ids = faces[sid]
+        table.tracks = retrack(table, starts.get(sid, []), tracker)
+        w, h = sizes[sid]
+        results[sid] = VideoResult("", w, h, table, det_ids)
+        if progress is not None:
+            progress((k + 1) / len(ids), f"tracked {k + 1} of {len(ids)} videos")
+    # only `index` changes: rewrite it on the existing detections, in bulk
+    _set_index(sample_collection, in_field, ids,
+               [dict(zip(faces[sid][1], faces[sid][0].tracks.tolist())) for sid in ids])
+    return summarize(results)
+
+
+def _set_index(samples, field, ids, lookups) -> None:
+    name = fo_io.frame_field(field)
+    view = samples.select(ids, ordered=True)
+    det_ids = view.values(f"frames.{name}.detections.id")
+    new = [[[lk[str(d)] if lk.get(str(d), -1) >= 0 else None for d in (fr or [])]
+            for fr in vid] for vid, lk in zip(det_ids, lookups)]
+    view.set_values(f"frames.{name}.detections.index", new)
+
+
+def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
+                store_dir: str | None = None, backbone: str = "SFace",
+                checkpoint: str | None = None, store_crops: bool = True,
+                embed_stride: int = DEFAULT_EMBED_STRIDE, batch_size: int = 8,
+                device: str = "cpu", progress=None) -> dict:
+    """Align every stored face and embed one usable face in ``embed_stride`` of each track
+    (every face with ``embed_stride=1``); write embeddings (+ crops of every face) to the
+    face store. Track faces first (``track_faces``): faces outside tracks are all embedded.
+
+    The dataset itself only gains each face's ``quality`` attribute.
+
+    Returns:
+        dict: ``num_videos``, ``num_faces`` and ``store`` (its folder).
+    """
+    ids, paths, sizes, faces = read_face_tables(sample_collection, in_field)
+    embedder = build_embedder(backbone, checkpoint, device)
+    root = face_store_root(sample_collection, store_dir)
+    results = {}
+    with store_transaction() as writers:
+        for k, (sid, path) in enumerate(zip(ids, paths)):
+            writers[sid] = FaceStoreWriter(root, sid, crop_size=embedder.input_size[0],
+                                           store_crops=store_crops)
+            r = process_video(path, embedder=embedder, faces=faces[sid], store=writers[sid],
+                              batch_size=batch_size, embed_stride=embed_stride,
+                              progress=sub_progress(progress, k, len(ids)))
+            finish_store(writers[sid], r)
+            results[sid] = r
+        quality = {}
+        for sid, r in results.items():
+            t = r.faces
+            quality.update(zip(r.det_ids, quality_score(t.scores, t.sizes, t.sharpness)))
+        name = fo_io.frame_field(in_field)
+        view = sample_collection.select(ids, ordered=True)
+        det_ids = view.values(f"frames.{name}.detections.id")
+        view.set_values(f"frames.{name}.detections.quality",
+                        [[[float(quality.get(str(d), 0.0)) for d in (fr or [])] for fr in vid]
+                         for vid in det_ids], dynamic=True)
+    return dict(summarize(results), store=str(root))
+
+
+def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
+                    identities_field: str = fo_io.IDENTITIES_FIELD,
+                    shots_field: str | None = fo_io.SHOTS_FIELD,
+                    detector_config: str | None = None, detector_checkpoint: str | None = None,
+                    tracker_config: str | None = None, backbone: str = "SFace",
+                    backbone_checkpoint: str | None = None, score_thr: float | None = None,
+                    frame_stride: int = 1, method: str = DEFAULT_METHOD,
+                    n_clusters: int | None = None, threshold: float | None = None,
+                    method_params: dict | None = None,
+                    quality: QualityRules | None = None, store_dir: str | None = None,
+                    store_crops: bool = True, embed_stride: int = DEFAULT_EMBED_STRIDE,
+                    batch_size: int = 8, device: str = "cpu",
+                    run_key: str = DEFAULT_RUN_KEY, scope: str = "video",
+                    attach_unknown: bool = True, progress=None) -> dict:
+    """The whole pipeline in one decode per video: shots, faces, tracks, embeddings,
+    identities (``scope`` and ``attach_unknown`` as :func:`cluster_faces`). Writes ``faces_field``, ``shots_field``, ``identities_field``, the face store
+    and a run under ``run_key``; nothing is written unless every video succeeded.
+    ``embed_stride``: embed one usable face in n of each track (1: every face).
+
+    Returns:
+        dict: counts of videos, shots, faces, tracks, identities and unknown tracks.
+    """
+    config = clustering_method(method, n_clusters, threshold, method_params, scope,
+                               verification=None)
+    runs.check_run_key(sample_collection, run_key, runs.IdentityClusteringConfig)
+    ids, paths = collection_videos(sample_collection)
+    fo_io.check_output_field(sample_collection, faces_field)
+    fo_io.check_output_field(sample_collection, identities_field)
+    detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
+    embedder = build_embedder(backbone, backbone_checkpoint, device)
+    rules = quality or QualityRules()
+    root = face_store_root(sample_collection, store_dir)
+    results = {}
+    with store_transaction() as writers:
+        for k, (sid, path) in enumerate(zip(ids, paths)):
+            writers[sid] = FaceStoreWriter(root, sid, crop_size=embedder.input_size[0],
+                                           store_crops=store_crops)
+            r = process_video(path, detector=detector, tracker=build_tracker(tracker_config),
+                              embedder=embedder, stride=frame_stride,
+                              shot_detector=ShotDetector(), store=writers[sid],
+                              batch_size=batch_size, embed_stride=embed_stride,
+                              embed_rules=rules,
+                              progress=sub_progress(progress, k, len(ids)))
+            finish_store(writers[sid], r)
+            results[sid] = r
+        # the embedding model's own verification distance: a fixed HAC cut, or the floor
+        # when too few tracks give an impostor bound
+        config = clustering_method(
+            method, n_clusters, threshold, method_params, scope, verification=(
+                1.0 - embedder.threshold if embedder.threshold else DEFAULT_HAC_THRESHOLD))
+
+        def write_faces_and_shots():
+            _write_faces(sample_collection, faces_field, results)
+            if shots_field:
+                fo_io.write_sample_labels(sample_collection, shots_field, {
+                    sid: fo_io.shots_to_label(r.shots) for sid, r in results.items()})
+
+        summary = cluster_and_write(
+            sample_collection, {sid: (r.faces, r.det_ids) for sid, r in results.items()},
+            {sid: (r.width, r.height) for sid, r in results.items()}, identities_field, rules,
+            config, run_key, faces_field, extra_writes=write_faces_and_shots,
+            run_config=dict(scope=scope, attach_unknown=attach_unknown))
+    return dict(summary, num_videos=len(ids),
+                num_shots=int(sum(len(r.shots) for r in results.values())))

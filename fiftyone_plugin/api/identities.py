@@ -1,0 +1,156 @@
+"""Identities: cluster the stored face tracks of a collection and write them back."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+from bson import ObjectId
+
+from .. import fo_io
+from ..clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD, ClusteringMethod, make_method
+from ..clustering.videos import check_scope, cluster_tracks
+from ..embedding.store import FaceStore
+from ..tracking.tracks import FaceTable, QualityRules
+from . import runs
+from ._common import read_face_tables, face_store_root
+
+
+DEFAULT_RUN_KEY = fo_io.DEFAULT_RUN_KEY
+
+
+def clustering_method(method: str, n_clusters: int | None, threshold: float | None,
+                      method_params: dict | None, scope: str,
+                      verification: float | None = DEFAULT_HAC_THRESHOLD) -> ClusteringMethod:
+    """The method config, checked before any work; ``verification`` (the embedder's own
+    verification distance) fills the parameter that takes it when the caller left it."""
+    check_scope(scope)
+    params = dict(method_params or {})
+    params.update({k: v for k, v in (("n_clusters", n_clusters), ("threshold", threshold))
+                   if v is not None})
+    config = make_method(method, **params)
+    field = config.verification_field
+    if field and getattr(config, field) is None and verification is not None:
+        setattr(config, field, float(verification))
+    return config
+
+
+def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
+                  out_field: str = fo_io.IDENTITIES_FIELD, store_dir: str | None = None,
+                  method: str = DEFAULT_METHOD, n_clusters: int | None = None,
+                  threshold: float | None = None, method_params: dict | None = None,
+                  quality: QualityRules | None = None,
+                  embeddings: str = "original", distance: str = "cosine",
+                  run_key: str = DEFAULT_RUN_KEY, save_views: bool = True,
+                  scope: str = "video", attach_unknown: bool = True,
+                  progress=None) -> dict:
+    """Group face tracks into identities and write ``out_field`` (``id_000``, ...).
+
+    Track faces come from the face store (``embed_faces``); tracks sharing a frame never
+    merge; faces of tracks too short or too poor (``quality``) are labelled ``unknown``.
+    The run (config, per-track assignment, counts) is saved under ``run_key``; with
+    ``save_views`` every identity also gets a saved view ``<run_key>-id_NNN``.
+
+    Args:
+        method (str): ``"parameter_free"`` (default, no K, no threshold), ``"c1c"``,
+            ``"finch"``, ``"hac_k"`` (needs ``n_clusters``) or ``"hac_threshold"``.
+        n_clusters (int, optional): Known K, for ``hac_k`` (and required-K FINCH/C1C), per
+            clustering problem: per video with the default ``scope``.
+        threshold (float, optional): Cosine distance for ``hac_threshold``; defaults to
+            1 - SFace's verification threshold.
+        method_params (dict, optional): Any other parameter of the method's config class
+            (:mod:`fiftyone_plugin.clustering.methods`).
+        embeddings (str): ``"original"`` or the name of adapted embeddings in the store
+            (``"adapted"``, written by :func:`adapt_faces`). Defaults to ``"original"``.
+        distance (str): ``"cosine"``, or ``"loss"``: VideoClusterNet's learned distance
+            (the adapted model's loss), for ``parameter_free`` on adapted embeddings.
+            Defaults to ``"cosine"``.
+        scope (str): ``"video"`` (default: each video clustered on its own, so adding videos
+            never changes a video's identities) or ``"collection"`` (one clustering over all
+            videos: identities span videos). See :func:`cluster_tracks`.
+        attach_unknown (bool): Join tracks the quality rules left out to an identity that
+            is confidently close; the rest stay ``unknown``. Defaults to True.
+
+    Returns:
+        dict: ``num_identities``, ``num_tracks``, ``num_unknown_tracks``, ``num_faces``.
+    """
+    if distance not in ("cosine", "loss"):
+        raise ValueError(f"distance must be 'cosine' or 'loss', not {distance!r}")
+    if distance == "loss" and method != "parameter_free":
+        raise ValueError("distance='loss' works with method 'parameter_free' only")
+    config = clustering_method(method, n_clusters, threshold, method_params, scope,
+                               verification=None if distance == "loss" else
+                               DEFAULT_HAC_THRESHOLD)
+    runs.check_run_key(sample_collection, run_key, runs.IdentityClusteringConfig)
+    ids, _, sizes, faces = read_face_tables(sample_collection, in_field)
+    fo_io.check_output_field(sample_collection, out_field)
+    rules = quality or QualityRules()
+    root = face_store_root(sample_collection, store_dir)
+    heads = set()
+    for sid in ids:
+        table, det_ids = faces[sid]
+        store = FaceStore(root, sid)
+        vectors, meta = store.read_embeddings(embeddings)
+        heads.add(meta.get("head"))
+        rows = np.array([store.row.get(d, -1) for d in det_ids], dtype=np.int64)
+        missing = rows < 0
+        rows[missing] = 0
+        table.embeddings = vectors[rows] if len(store) else np.zeros(
+            (len(rows), vectors.shape[-1] if vectors.ndim == 2 else 1), np.float32)
+        table.embeddings[missing] = np.nan  # faces added after embedding: none to use
+        table.sharpness = np.where(missing, -1.0, store.arrays["sharpness"][rows]
+                                   if len(store) else 0.0).astype(np.float32)
+    if distance == "loss":
+        if len(heads) != 1 or None in heads:
+            raise ValueError(f"distance='loss' needs '{embeddings}' embeddings from one "
+                             "adaptation run for all videos: run adapt_faces on this "
+                             "collection first")
+        from ..adaptation.distance import LossDistance
+
+        config.distance = LossDistance.from_file(heads.pop())  # no cosine fallback on it
+    if progress is not None:
+        progress(0.5, "clustering")
+    return cluster_and_write(sample_collection, {sid: faces[sid] for sid in ids}, sizes,
+                             out_field, rules, config, run_key, in_field,
+                             save_views=save_views,
+                             run_config=dict(embeddings=embeddings, distance=distance,
+                                             scope=scope, attach_unknown=attach_unknown))
+
+
+def cluster_and_write(samples, faces, sizes, out_field, rules, method: ClusteringMethod,
+                      run_key, in_field, extra_writes=None, save_views=True,
+                      run_config=None) -> dict:
+    """Cluster the videos' tracks, then write (``extra_writes`` first), save the run and
+    its per-identity views. ``faces``: per sample id, ``(FaceTable, detection ids)``."""
+    config = run_config or {}
+    assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, method,
+                                scope=config.get("scope", "video"),
+                                attach_unknown=config.get("attach_unknown", True))
+    per_sample = {sid: _identity_frames(t, d, *sizes[sid], assignment[sid])
+                  for sid, (t, d) in faces.items()}
+    if extra_writes is not None:
+        extra_writes()
+    fo_io.write_frame_labels(samples, out_field, per_sample)
+    num_tracks = sum(len(set(t.tracks[t.tracks >= 0].tolist())) for t, _ in faces.values())
+    clustered = sum(len(a) for a in assignment.values())
+    identities = sorted({c for a in assignment.values() for c in a.values()})
+    summary = dict(num_identities=len(identities), num_tracks=num_tracks,
+                   num_unknown_tracks=num_tracks - clustered,
+                   num_faces=int(sum(len(t) for t, _ in faces.values())))
+    runs.save_run(samples, run_key, runs.IdentityClusteringConfig, dict(
+        method=method.name, **method.settings(), **(run_config or {}), in_field=in_field,
+        out_field=out_field, quality=asdict(rules)), dict(
+        assignments={sid: {str(t): fo_io.identity_label(c) for t, c in a.items()}
+                     for sid, a in assignment.items()}, **summary))
+    fo_io.color_by_label(samples, out_field)
+    if save_views:
+        fo_io.save_identity_views(samples, out_field, run_key,
+                                  [fo_io.identity_label(c) for c in identities])
+    return summary
+
+
+def _identity_frames(table: FaceTable, det_ids, width, height, assignment):
+    labels = [fo_io.identity_label(assignment[t]) if t in assignment else fo_io.UNKNOWN
+              for t in table.tracks.tolist()]
+    fresh = [str(ObjectId()) for _ in det_ids]
+    return fo_io.faces_to_frames(table, fresh, width, height, labels=labels,
+                                 with_landmarks=False)

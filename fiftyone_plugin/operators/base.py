@@ -1,0 +1,79 @@
+"""The stage operators' base classes and the form pieces they share."""
+from __future__ import annotations
+
+import fiftyone.operators as foo
+import fiftyone.operators.types as types
+
+from ..pipeline import DEFAULT_EMBED_STRIDE
+from .common import field_input, heavy_config, none_if_empty, run_with_progress, sdk_call
+
+
+class StageOperator(foo.Operator):
+    """Common ``resolve_input`` / ``execute`` / ``__call__`` for the stage operators."""
+
+    NAME = LABEL = DESCRIPTION = ""
+    DELEGATED_BY_DEFAULT = True
+    FIELDS: tuple[tuple[str, str, str, str], ...] = ()  # name, default, label, description
+
+    @property
+    def config(self):
+        return heavy_config(self.NAME, self.LABEL, self.DESCRIPTION, self.DELEGATED_BY_DEFAULT)
+
+    def resolve_input(self, ctx):
+        inputs = types.Object()
+        for name, default, label, description in self.FIELDS:
+            field_input(inputs, name, default, label, description)
+        self.extra_inputs(inputs)
+        return types.Property(inputs, view=types.View(label=self.LABEL))
+
+    def extra_inputs(self, inputs: types.Object) -> None:
+        pass
+
+    def kwargs(self, ctx) -> dict:
+        return {name: ctx.params.get(name) or default for name, default, _, _ in self.FIELDS}
+
+    def execute(self, ctx):
+        view = ctx.target_view()
+        yield from run_with_progress(ctx, self.FUNCTION, view, **self.kwargs(ctx))
+
+    def _call(self, sample_collection, delegate: bool, delegation_target: str | None,
+              **params):
+        """Run from Python (each operator's typed ``__call__``): the form's parameters,
+        ``None`` meaning the form's default; ``delegate`` schedules it for a worker."""
+        params = {k: v for k, v in params.items() if v is not None}
+        return sdk_call(self, sample_collection, params, delegate, delegation_target)
+
+
+def detector_inputs(inputs: types.Object) -> None:
+    inputs.str("detector_config", label="Detector config",
+               description="mmdet config file (empty: YuNet)")
+    inputs.str("detector_checkpoint", label="Detector checkpoint",
+               description="checkpoint for that config (empty: converted YuNet weights)")
+    inputs.float("score_thr", label="Minimum face score",
+                 description="empty: the detector config's (YuNet: 0.6)")
+    inputs.int("frame_stride", default=1, label="Frame stride",
+               description="process every n-th frame")
+
+
+class DetectorStage(StageOperator):
+    """A stage that runs the face detector: adds the detector form and arguments."""
+
+    def extra_inputs(self, inputs):
+        detector_inputs(inputs)
+
+    def kwargs(self, ctx):
+        return dict(super().kwargs(ctx),
+                    detector_config=none_if_empty(ctx.params.get("detector_config")),
+                    detector_checkpoint=none_if_empty(ctx.params.get("detector_checkpoint")),
+                    score_thr=(None if ctx.params.get("score_thr") in (None, "")
+                               else float(ctx.params["score_thr"])),
+                    frame_stride=int(ctx.params.get("frame_stride", 1)))
+
+
+def embed_stride_input(inputs: types.Object) -> None:
+    inputs.int("embed_stride", default=DEFAULT_EMBED_STRIDE, label="Embed stride",
+               description="embed one usable face in n of each track (1: every face)")
+
+
+def embed_stride(ctx) -> int:
+    return int(ctx.params.get("embed_stride") or DEFAULT_EMBED_STRIDE)
