@@ -73,7 +73,8 @@ def learn(features: list[np.ndarray], config: str, iters: int, work: Path,
     runner = build_runner(cfg)
     runner.train()
     seconds = time.process_time() - cpu
-    z = np.load(work / "run" / f"track_embeddings_{cfg.export_name}.npz")
+    name = next(h["name"] for h in cfg.custom_hooks if h["type"].endswith("ExportHook"))
+    z = np.load(work / "run" / f"track_embeddings_{name}.npz")
     order = np.argsort(z["tracks"])  # tracks were numbered in input order
     for manager in (MMLogger, Visualizer, MessageHub):
         manager._instance_dict.clear()

@@ -7,10 +7,7 @@ import os
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
-from mmengine.dist import master_only
-from mmengine.model import is_model_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
@@ -27,11 +24,10 @@ class AdaptationRunner(Runner):
       ``train_dataloader.dataset`` (store folder and videos) from a FiftyOne dataset, so a
       config can name a dataset instead of a crop-store path;
     - checkpoints resume under torch >= 2.6 (:func:`trusted_checkpoints`);
-    - when training ends it re-embeds every face of the training videos with the adapted
-      teacher and stores them as ``embeddings_<export_name>`` in the face store, next to
-      the originals (``export_name=None`` skips this), and writes the adapted backbone
-      (``backbone.pth``, a plain state dict for any ``FaceEmbedder``) and head
-      (``head.pth``, for the learned clustering distance) to ``work_dir``.
+    - training builds its loop and hooks in the config's scope whatever scope is current.
+
+    What training leaves behind (embeddings in the face store, the adapted backbone and
+    head) is written by the export hooks in :mod:`~fiftyone_plugin.adaptation.hooks`.
     """
 
     @classmethod
@@ -41,22 +37,13 @@ class AdaptationRunner(Runner):
         if source:
             dataset_cfg = cfg["train_dataloader"]["dataset"]
             dataset_cfg["data_root"], dataset_cfg["keys"] = resolve_data_source(**source)
-        runner = super().from_cfg(cfg)
-        runner.export_name = cfg.get("export_name", "adapted")
-        return runner
-
-    @property
-    def algorithm(self):
-        return self.model.module if is_model_wrapper(self.model) else self.model
+        return super().from_cfg(cfg)
 
     def train(self) -> torch.nn.Module:
         # build the loop, optimizer and hooks in this runner's scope even when another
         # library (mmdet's detector) made its own scope current since
         with DefaultScope.overwrite_default_scope(self.default_scope.scope_name):
-            model = super().train()
-            if self.export_name:
-                self.export()
-        return model
+            return super().train()
 
     def load_checkpoint(self, filename: str, map_location="cpu", strict: bool = False,
                         revise_keys=((r"^module.", ""),)):
@@ -67,65 +54,6 @@ class AdaptationRunner(Runner):
                resume_param_scheduler: bool = True, map_location="default") -> None:
         with trusted_checkpoints():
             super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
-
-    @master_only
-    def export(self) -> None:
-        """Adapted embeddings of every stored face, and the adapted backbone and head (a
-        track model, such as VCT, exports track embeddings instead)."""
-        algorithm = self.algorithm
-        if hasattr(algorithm, "embed_tracks"):
-            self.export_tracks()
-            return
-        teacher = algorithm.teacher.module
-        work_dir = Path(self.work_dir)
-        backbone_path, head_path = work_dir / "backbone.pth", work_dir / "head.pth"
-        torch.save(teacher.backbone.state_dict(), backbone_path)
-        torch.save(dict(head=self.cfg.model.head.to_dict(), state_dict=teacher.head.state_dict(),
-                        center=algorithm.center.cpu(), teacher_temp=algorithm.teacher_temp,
-                        student_temp=algorithm.student_temp), head_path)
-        dataset = self.train_dataloader.dataset
-        meta = dict(backbone=str(backbone_path.resolve()), head=str(head_path.resolve()),
-                    work_dir=str(work_dir.resolve()), iterations=self.iter)
-        dim = getattr(teacher.backbone, "embedding_dim", 0)
-        embedded = []  # every video first, then the writes: no mix of old and new sets
-        for store in dataset.stores:
-            crops = store.crops()
-            emb = [algorithm.embed(torch.from_numpy(np.array(crops[i:i + 512]))
-                                   .permute(0, 3, 1, 2)).cpu().numpy()
-                   for i in range(0, len(crops), 512)]
-            embedded.append(np.concatenate(emb) if emb else np.zeros((0, dim), np.float32))
-        for store, emb in zip(dataset.stores, embedded):
-            store.write_embeddings(self.export_name, emb, meta)
-        self.logger.info(f"adapted embeddings of {len(dataset.stores)} video(s) stored as "
-                         f"'{self.export_name}'; backbone: {backbone_path}")
-
-    def export_tracks(self) -> None:
-        """One vector per training track, from all its frames. With a face store, every
-        face of a track gets its track's vector (other faces NaN) as embeddings
-        ``<export_name>``, so every clustering method can use them; with a
-        ``tracks_file``, ``track_embeddings_<export_name>.npz`` goes to ``work_dir``."""
-        algorithm, dataset = self.algorithm, self.train_dataloader.dataset
-        algorithm.eval()
-        device = next(algorithm.parameters()).device
-        vectors = algorithm.embed_tracks(
-            [torch.from_numpy(t).to(device) for t in dataset.tracks]).cpu().numpy()
-        meta = dict(work_dir=str(Path(self.work_dir).resolve()), iterations=self.iter,
-                    objective=algorithm.objective, level="track")
-        if dataset.stores is None:
-            path = Path(self.work_dir) / f"track_embeddings_{self.export_name}.npz"
-            np.savez(path, embeddings=vectors, videos=[v for v, _ in dataset.names],
-                     tracks=[t for _, t in dataset.names])
-            self.logger.info(f"{len(vectors)} track embeddings written to {path}")
-            return
-        stores = dict(zip(dataset.keys, dataset.stores))
-        per_face = {k: np.full((len(s), vectors.shape[1]), np.nan, np.float32)
-                    for k, s in stores.items()}  # every video first, then the writes
-        for (key, track), v in zip(dataset.names, vectors):
-            per_face[key][stores[key].arrays["tracks"] == track] = v
-        for key, store in stores.items():
-            store.write_embeddings(self.export_name, per_face[key], meta)
-        self.logger.info(f"track embeddings of {len(vectors)} tracks in "
-                         f"{len(dataset.stores)} video(s) stored as '{self.export_name}'")
 
 
 @contextlib.contextmanager

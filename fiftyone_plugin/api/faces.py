@@ -132,16 +132,10 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     ids, paths, sizes, faces = read_face_tables(sample_collection, in_field)
     embedder = build_embedder(backbone, checkpoint, device)
     root = face_store_root(sample_collection, store_dir)
-    results = {}
     with store_transaction() as writers:
-        for k, (sid, path) in enumerate(zip(ids, paths)):
-            writers[sid] = FaceStoreWriter(root, sid, crop_size=embedder.input_size[0],
-                                           store_crops=store_crops)
-            r = process_video(path, embedder=embedder, faces=faces[sid], store=writers[sid],
-                              batch_size=batch_size, embed_stride=embed_stride,
-                              progress=sub_progress(progress, k, len(ids)))
-            finish_store(writers[sid], r)
-            results[sid] = r
+        results = _stored_passes(writers, root, ids, paths, embedder, store_crops, progress,
+                                 lambda sid: dict(faces=faces[sid]), batch_size=batch_size,
+                                 embed_stride=embed_stride)
         quality = {}
         for sid, r in results.items():
             t = r.faces
@@ -153,6 +147,22 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                         [[[float(quality.get(str(d), 0.0)) for d in (fr or [])] for fr in vid]
                          for vid in det_ids], dynamic=True)
     return dict(summarize(results), store=str(root))
+
+
+def _stored_passes(writers: dict, root, ids, paths, embedder, store_crops: bool, progress,
+                   per_video, **kwargs) -> dict[str, VideoResult]:
+    """One pass per video that streams its crops to a store writer (``writers``, committed
+    by the caller's transaction); ``per_video(sid)`` gives that video's own arguments."""
+    results = {}
+    for k, (sid, path) in enumerate(zip(ids, paths)):
+        writers[sid] = FaceStoreWriter(root, sid, crop_size=embedder.input_size[0],
+                                       store_crops=store_crops)
+        r = process_video(path, embedder=embedder, store=writers[sid],
+                          progress=sub_progress(progress, k, len(ids)), **per_video(sid),
+                          **kwargs)
+        finish_store(writers[sid], r)
+        results[sid] = r
+    return results
 
 
 def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
@@ -187,19 +197,14 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
     embedder = build_embedder(backbone, backbone_checkpoint, device)
     rules = quality or QualityRules()
     root = face_store_root(sample_collection, store_dir)
-    results = {}
     with store_transaction() as writers:
-        for k, (sid, path) in enumerate(zip(ids, paths)):
-            writers[sid] = FaceStoreWriter(root, sid, crop_size=embedder.input_size[0],
-                                           store_crops=store_crops)
-            r = process_video(path, detector=detector, tracker=build_tracker(tracker_config),
-                              embedder=embedder, stride=frame_stride,
-                              shot_detector=ShotDetector(), store=writers[sid],
-                              batch_size=batch_size, embed_stride=embed_stride,
-                              embed_rules=rules,
-                              progress=sub_progress(progress, k, len(ids)))
-            finish_store(writers[sid], r)
-            results[sid] = r
+        # a fresh tracker and cut detector per video
+        results = _stored_passes(
+            writers, root, ids, paths, embedder, store_crops, progress,
+            lambda sid: dict(tracker=build_tracker(tracker_config),
+                             shot_detector=ShotDetector()),
+            detector=detector, stride=frame_stride, batch_size=batch_size,
+            embed_stride=embed_stride, embed_rules=rules)
         # the embedding model's own verification distance: a fixed HAC cut, or the floor
         # when too few tracks give an impostor bound
         config = clustering_method(

@@ -124,12 +124,12 @@ def _train(samples, ids, root: Path, config, out_embeddings: str, work_dir: str,
     the run (``method``, config, summary) on ``samples``."""
     import time
 
-    from ..adaptation.hooks import ProgressHook
+    from ..adaptation.hooks import ProgressHook, set_export_name
     from ..adaptation.train import build_runner, load_config
 
     cfg = load_config(config, work_dir, dataset=samples._dataset.name, store_dir=str(root),
                       ids=list(ids), cfg_options=cfg_options)
-    cfg.export_name = out_embeddings
+    set_export_name(cfg, out_embeddings)
     runner = build_runner(cfg)
     if progress is not None:
         runner.register_hook(ProgressHook(progress))

@@ -10,5 +10,4 @@ _base_ = [
     './_base_/schedules/adamw_vct_200it.py',
     './_base_/default_runtime.py',
 ]
-export_name = 'vct'
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=False)

@@ -3,10 +3,6 @@ default_scope = 'fiftyone_plugin'
 custom_imports = dict(imports=['fiftyone_plugin.adaptation'], allow_failed_imports=False)
 runner_type = 'AdaptationRunner'
 
-# Re-embed every face with the adapted teacher when training ends, stored next to the
-# original embeddings as `embeddings_<export_name>`; None skips.
-export_name = 'adapted'
-
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20),

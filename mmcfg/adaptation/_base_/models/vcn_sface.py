@@ -1,5 +1,8 @@
 # VideoClusterNet on SFace (128-D). Values the paper leaves open are DINO's defaults
 # (docs/methods.md section 4), marked "project default".
+# when training ends: every face re-embedded by the adapted teacher, stored next to the
+# original embeddings as 'adapted'; backbone.pth and head.pth in the work dir
+custom_hooks = [dict(type='FaceEmbeddingExportHook', name='adapted')]
 model = dict(
     type='VideoClusterNet',
     backbone=dict(type='SFace'),

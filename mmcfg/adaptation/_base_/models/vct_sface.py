@@ -1,5 +1,7 @@
 # VCT-style track transformer on SFace frame embeddings (128-d). Every number is a project
 # default (docs/methods.md section 5): the paper states none of them.
+# when training ends: one vector per track, stored on every face of the track as 'vct'
+custom_hooks = [dict(type='TrackEmbeddingExportHook', name='vct')]
 model = dict(
     type='VCT',
     encoder=dict(
