@@ -213,20 +213,20 @@ def cmd_runs(args) -> int:
 
 def cmd_import(args) -> int:
     _quiet_fiftyone()
-    from . import datasets
+    from .datasets import IMPORTERS, import_ground_truth, import_options
 
-    needed = (("tracks_dir", "video_dir") if args.format == "bbt-buffy" else ("root",))
-    missing = [f"--{n.replace('_', '-')}" for n in needed if not getattr(args, n)]
-    if missing:
-        raise ValueError(f"import {args.format} needs {' and '.join(missing)}")
+    options = {}
+    for name, (opt, formats) in import_options().items():
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if args.format not in formats:
+            raise ValueError(f"--{name.replace('_', '-')} is not an option of {args.format} "
+                             f"(it is of {', '.join(formats)})")
+        options[name] = value
+    IMPORTERS[args.format](args.dataset_dir, **options)  # argument errors before any write
     ds = _load_or_create(args.dataset, args.overwrite)
-    if args.format == "bbt-buffy":
-        summary = datasets.import_bbt_buffy(ds, args.tracks_dir, args.video_dir,
-                                            castlist_dir=args.castlist_dir,
-                                            frame_offset=args.frame_offset)
-    else:
-        summary = datasets.import_easycom(ds, args.root, sessions=args.sessions,
-                                          splits=args.splits)
+    summary = import_ground_truth(ds, args.format, args.dataset_dir, **options)
     ds.compute_metadata()
     print(f"imported into '{ds.name}': {summary}")
     return 0
@@ -291,8 +291,11 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``vfc`` command line (method choices and options come from the registry)."""
+    """The ``vfc`` command line (method choices and options come from the registry, import
+    formats and options from the importers' table)."""
     from mmengine.config import DictAction
+
+    _quiet_fiftyone()  # the importers' table imports fiftyone
 
     from . import fo_io
 
@@ -355,17 +358,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--unknown-policy", default="own_identity",
                    choices=["own_identity", "drop", "single_class"])
     e.set_defaults(func=cmd_evaluate)
-    i = sub.add_parser("import", help="import BBT/Buffy or EasyCom ground truth")
-    i.add_argument("format", choices=["bbt-buffy", "easycom"])
+    from .datasets import IMPORTERS, import_options
+
+    i = sub.add_parser("import", help="import ground truth of the literature's datasets")
+    i.add_argument("format", choices=sorted(IMPORTERS))
+    i.add_argument("--dataset-dir", required=True, help="; ".join(
+        f"{n}: {cls.DATASET_DIR}" for n, cls in sorted(IMPORTERS.items())))
     i.add_argument("--dataset", required=True)
     i.add_argument("--overwrite", action="store_true")
-    i.add_argument("--tracks-dir", help="bbt-buffy: folder of *.facetracks.mat")
-    i.add_argument("--video-dir", help="bbt-buffy: folder of your episode videos")
-    i.add_argument("--castlist-dir", default=None, help="bbt-buffy: folder of *.cast files")
-    i.add_argument("--frame-offset", type=int, default=0)
-    i.add_argument("--root", help="easycom: the folder holding Main/")
-    i.add_argument("--sessions", type=int, nargs="*", default=None)
-    i.add_argument("--splits", nargs="*", default=None, choices=["train", "val", "test"])
+    for name, (opt, formats) in import_options().items():
+        flag = f"--{name.replace('_', '-')}"
+        if opt.kind is list:
+            i.add_argument(flag, type=opt.item, nargs="*", default=None,
+                           help=f"{opt.help} ({', '.join(formats)})")
+        else:
+            i.add_argument(flag, type=opt.kind, default=None,
+                           help=f"{opt.help} ({', '.join(formats)})")
     i.set_defaults(func=cmd_import)
     n = sub.add_parser("runs", help="list clustering and evaluation runs of a dataset")
     n.add_argument("--dataset", required=True)

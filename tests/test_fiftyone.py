@@ -286,6 +286,40 @@ def test_import_easycom_and_bbt_onto_videos(dataset, tmp_path):
         bbt.delete()
 
 
+def test_importers_are_fiftyone_dataset_types_and_an_operator(dataset, tmp_path):
+    from fiftyone_plugin.datasets import IMPORTERS, BBTBuffyDataset, EasyComDataset
+
+    from fixtures import formats as ff
+    from fixtures.videos import write_video
+
+    assert sorted(IMPORTERS) == ["bbt-buffy", "easycom"]
+    ff.easycom(tmp_path / "easycom")
+    ds = fo.Dataset.from_dir(str(tmp_path / "easycom"), dataset_type=EasyComDataset,
+                             splits=["val"])
+    try:
+        assert len(ds) == 2 and ds.distinct("tags") == ["val"]
+        assert ds.count("frames.gt_faces.detections") > 0 and ds.distinct("session") == [4]
+    finally:
+        ds.delete()
+    ff.bauml_mat(tmp_path / "ep1.facetracks.mat")
+    write_video(tmp_path / "ep1.mp4", [np.zeros((36, 64, 3), np.uint8)] * 6)
+    ds = fo.Dataset.from_dir(str(tmp_path), dataset_type=BBTBuffyDataset,
+                             video_dir=str(tmp_path))
+    try:
+        assert ds.distinct("episode") == ["ep1"]
+        assert sorted(ds.distinct("frames.gt_faces.detections.index")) == [11, 12, 13]
+    finally:
+        ds.delete()
+    # the operator imports into the current dataset; a bad folder changes nothing
+    with pytest.raises(Exception, match="no EasyCom segment|does not exist"):
+        foo.execute_operator(f"{URI}/import_ground_truth", ctx=dict(dataset=dataset, params=dict(
+            format="easycom", dataset_dir=str(tmp_path / "nope"))))
+    assert len(dataset) == 0
+    foo.execute_operator(f"{URI}/import_ground_truth", ctx=dict(dataset=dataset, params=dict(
+        format="easycom", dataset_dir=str(tmp_path / "easycom"), splits="val")))
+    assert len(dataset) == 2 and dataset.count("frames.gt_faces.detections") > 0
+
+
 def test_cli_cluster_evaluate_and_import(dataset, tmp_path, capsys):
     from fiftyone_plugin.cli import main
 
@@ -293,11 +327,14 @@ def test_cli_cluster_evaluate_and_import(dataset, tmp_path, capsys):
 
     ff.easycom(tmp_path / "easycom")
     name = f"{dataset.name}-cli"
-    assert main(["import", "easycom", "--root", str(tmp_path / "easycom"),
-                 "--dataset", name]) == 0
-    assert "segments': 2" in capsys.readouterr().out
-    assert main(["import", "bbt-buffy", "--dataset", name]) == 1
-    assert "needs --tracks-dir and --video-dir" in capsys.readouterr().err
+    assert main(["import", "easycom", "--dataset-dir", str(tmp_path / "easycom"),
+                 "--dataset", name, "--splits", "val"]) == 0
+    assert "'videos': 2" in capsys.readouterr().out
+    assert main(["import", "bbt-buffy", "--dataset-dir", str(tmp_path), "--dataset", name]) == 1
+    assert "needs video_dir" in capsys.readouterr().err
+    assert main(["import", "bbt-buffy", "--dataset-dir", str(tmp_path), "--dataset", name,
+                 "--splits", "val"]) == 1
+    assert "--splits is not an option of bbt-buffy" in capsys.readouterr().err
     assert main(["cluster", "--dataset", "no-such-dataset"]) == 1
     assert "no dataset named" in capsys.readouterr().err
     fo.delete_dataset(name)

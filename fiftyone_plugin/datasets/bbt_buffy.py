@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .tracks import FeatureTracks, GroundTruthTrack, tracks_to_frames
+from .importer import (GroundTruthImporter, ImportOption, PlannedVideo, dataset_type,
+                       import_ground_truth, register_importer)
+from .tracks import FeatureTracks, GroundTruthTrack
 
 BAUML_FRAME_SIZE = (1024, 576)
 BAUML_FIELDS = ("x", "y", "w", "h", "frames", "trackerId", "groundTruthIdentity")
@@ -81,55 +83,78 @@ def _identity(value, castlist) -> str:
     return f"unknown_{k}" if castlist else str(k)
 
 
+@register_importer
+class BBTBuffyImporter(GroundTruthImporter):
+    """Episodes of BBT / Buffy with their Bäuml/Tapaswi face tracks: every
+    ``<name>.facetracks.mat`` in ``dataset_dir`` whose video ``<video_dir>/<name>.<ext>``
+    exists becomes a sample with an ``episode`` field; episodes without a video are skipped
+    and reported (``missing_videos``).
+
+    Args:
+        dataset_dir (str): Folder of ``.facetracks.mat`` files.
+        video_dir (str): Folder of the user's episode videos.
+        castlist_dir (str, optional): Folder of ``<name>.cast`` files naming the identities.
+        frame_offset (int): See :func:`load_bauml_tracks`. Defaults to 0.
+        **kwargs: :class:`~fiftyone_plugin.datasets.importer.GroundTruthImporter`'s.
+    """
+
+    NAME = "bbt-buffy"
+    DATASET_DIR = "folder of Bauml/Tapaswi *.facetracks.mat files"
+    OPTIONS = (
+        ImportOption("video_dir", str, "folder of your episode videos (<name>.mp4, ...)"),
+        ImportOption("castlist_dir", str, "folder of <name>.cast files naming identities"),
+        ImportOption("frame_offset", int, "added to the files' frame numbers (1 if they "
+                     "count from 0)"),
+    )
+
+    def __init__(self, dataset_dir: str, video_dir: str | None = None,
+                 castlist_dir: str | None = None, frame_offset: int = 0, **kwargs) -> None:
+        super().__init__(dataset_dir, **kwargs)
+        if not video_dir:
+            raise ValueError("bbt-buffy needs video_dir, the folder of your episode videos "
+                             "(the episodes are not public)")
+        self.video_dir, self.castlist_dir = video_dir, castlist_dir
+        self.frame_offset = int(frame_offset or 0)
+
+    def plan(self):
+        files = sorted(Path(self.dataset_dir).glob("*.facetracks.mat"))
+        if not files:
+            raise ValueError(f"no *.facetracks.mat file in {self.dataset_dir}")
+        planned, missing = [], []
+        for f in files:
+            name = f.name[:-len(".facetracks.mat")]
+            video = find_video(self.video_dir, name)
+            if video is None:
+                missing.append(name)
+                continue
+            cast = None
+            if self.castlist_dir and (Path(self.castlist_dir) / f"{name}.cast").exists():
+                cast = read_castlist(Path(self.castlist_dir) / f"{name}.cast")
+            planned.append(PlannedVideo(video, load_bauml_tracks(f, cast, self.frame_offset),
+                                        dict(episode=name), []))
+        if not planned:
+            raise ValueError(f"none of the episodes in {self.dataset_dir} has its video in "
+                             f"{self.video_dir} (looked for {missing[0]}{VIDEO_SUFFIXES[0]} "
+                             "and similar)")
+        return planned, dict(missing_videos=missing)
+
+
+BBTBuffyDataset = dataset_type(BBTBuffyImporter)
+
+
 def import_bbt_buffy(dataset, tracks_dir: str | Path, video_dir: str | Path,
                      castlist_dir: str | Path | None = None, gt_field: str = "gt_faces",
                      frame_offset: int = 0, progress=None) -> dict:
-    """Add every episode ``<name>.facetracks.mat`` in ``tracks_dir`` whose video
-    ``<video_dir>/<name>.<ext>`` exists as a video sample with ``frames.<gt_field>``.
-
-    Args:
-        dataset (fo.Dataset): A video dataset (new or existing) to add the episodes to.
-        tracks_dir (str | Path): Folder of ``.facetracks.mat`` files.
-        video_dir (str | Path): Folder of the user's episode videos.
-        castlist_dir (str | Path, optional): Folder of ``<name>.cast`` files naming the
-            identities. Defaults to None.
-        gt_field (str): Frame field to write. Defaults to ``"gt_faces"``.
-        frame_offset (int): See :func:`load_bauml_tracks`. Defaults to 0.
-        progress (callable, optional): ``progress(fraction, label)``.
+    """Add the episodes of :class:`BBTBuffyImporter` to a video dataset.
 
     Returns:
         dict: ``episodes`` added, ``tracks``, ``faces`` and ``missing_videos`` (names).
     """
-    import fiftyone as fo
-
-    from .. import fo_io
-
-    files = sorted(Path(tracks_dir).glob("*.facetracks.mat"))
-    if not files:
-        raise ValueError(f"no *.facetracks.mat file in {tracks_dir}")
-    plan, missing = [], []
-    for f in files:
-        name = f.name[:-len(".facetracks.mat")]
-        video = find_video(video_dir, name)
-        if video is None:
-            missing.append(name)
-            continue
-        cast = None
-        if castlist_dir and (Path(castlist_dir) / f"{name}.cast").exists():
-            cast = read_castlist(Path(castlist_dir) / f"{name}.cast")
-        plan.append((name, video, load_bauml_tracks(f, cast, frame_offset)))
-        if progress is not None:
-            progress(len(plan) / len(files), f"read {name}")
-    if not plan:
-        raise ValueError(f"none of the episodes in {tracks_dir} has its video in {video_dir} "
-                         f"(looked for {missing[0]}{VIDEO_SUFFIXES[0]} and similar)")
-    samples = [fo.Sample(filepath=str(v.resolve()), episode=n) for n, v, _ in plan]
-    ids = dataset.add_samples(samples)
-    frames = {sid: tracks_to_frames(t) for sid, (_, _, t) in zip(ids, plan)}
-    fo_io.write_frame_labels(dataset.select(ids), gt_field, frames)
-    return dict(episodes=len(plan), missing_videos=missing,
-                tracks=sum(len(t) for _, _, t in plan),
-                faces=sum(len(x.frames) for _, _, t in plan for x in t))
+    summary = import_ground_truth(dataset, BBTBuffyImporter.NAME, str(tracks_dir), gt_field,
+                                  progress, video_dir=str(video_dir),
+                                  castlist_dir=castlist_dir and str(castlist_dir),
+                                  frame_offset=frame_offset)
+    return dict(episodes=summary.pop("videos"), **summary)
 
 
 def load_bcl_ids(path: str | Path, features_dir: str | Path | None = None) -> FeatureTracks:

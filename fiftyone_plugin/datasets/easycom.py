@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .tracks import GroundTruthTrack, tracks_to_frames
+from .importer import (GroundTruthImporter, ImportOption, PlannedVideo, dataset_type,
+                       import_ground_truth, register_importer)
+from .tracks import GroundTruthTrack
 
 SPLITS = {"train": (1, 2, 3, 5, 6, 7, 8, 9), "val": (4, 12), "test": (10, 11)}
 _SESSION = re.compile(r"Session_(\d+)$")
@@ -61,67 +63,83 @@ def load_easycom_boxes(path: str | Path, session: int, frame_size: tuple[int, in
     return tracks
 
 
+@register_importer
+class EasyComImporter(GroundTruthImporter):
+    """EasyCom segments with their face boxes: every ``Main/Video_Compressed`` segment of the
+    chosen sessions / splits that has a ``Face_Bounding_Boxes`` JSON becomes a sample with
+    ``session`` and ``segment`` fields and its split as a tag; segments without boxes are
+    skipped and reported (``missing_boxes``).
+
+    Args:
+        dataset_dir (str): The EasyCom folder holding ``Main/``.
+        sessions (list[int], optional): Recording numbers to import. Defaults to all.
+        splits (list[str], optional): Of ``"train"``, ``"val"``, ``"test"`` (the recommended
+            split by recording). Defaults to all.
+        max_gap (int): Missing frames tolerated inside one ground-truth track. Defaults to 5.
+        **kwargs: :class:`~fiftyone_plugin.datasets.importer.GroundTruthImporter`'s.
+    """
+
+    NAME = "easycom"
+    DATASET_DIR = "the EasyCom folder that holds Main/"
+    OPTIONS = (
+        ImportOption("sessions", list, "recording numbers (default: all)", item=int),
+        ImportOption("splits", list, f"of {', '.join(SPLITS)} (default: all)"),
+        ImportOption("max_gap", int, "missing frames tolerated inside one track (default 5)"),
+    )
+
+    def __init__(self, dataset_dir: str, sessions: list[int] | None = None,
+                 splits: list[str] | None = None, max_gap: int = 5, **kwargs) -> None:
+        super().__init__(dataset_dir, **kwargs)
+        unknown = set(splits or ()) - set(SPLITS)
+        if unknown:
+            raise ValueError(f"unknown split(s) {sorted(unknown)}; choose from {list(SPLITS)}")
+        self.sessions, self.splits = sessions, splits
+        self.max_gap = 5 if max_gap is None else int(max_gap)
+
+    def plan(self):
+        from ..video import probe
+
+        root = Path(self.dataset_dir)
+        video_root = root / "Main" / "Video_Compressed"
+        box_root = root / "Main" / "Face_Bounding_Boxes"
+        if not video_root.is_dir():
+            raise ValueError(f"{video_root} does not exist: pass the folder that holds Main/")
+        planned, missing = [], []
+        session_dirs = sorted((d for d in video_root.iterdir() if _SESSION.match(d.name)),
+                              key=lambda d: int(_SESSION.match(d.name).group(1)))
+        for d in session_dirs:
+            session = int(_SESSION.match(d.name).group(1))
+            split = split_of(session)
+            if (self.sessions and session not in self.sessions) or (
+                    self.splits and split not in self.splits):
+                continue
+            for video in sorted(d.glob("*.mp4")):
+                boxes = box_root / d.name / f"{video.stem}.json"
+                if not boxes.exists():
+                    missing.append(str(video))
+                    continue
+                info = probe(str(video))
+                planned.append(PlannedVideo(
+                    video, load_easycom_boxes(boxes, session, (info.width, info.height),
+                                              self.max_gap),
+                    dict(session=session, segment=video.stem), [split] if split else []))
+        if not planned:
+            raise ValueError(f"no EasyCom segment with face boxes found under {root} for "
+                             f"sessions={self.sessions} splits={self.splits}")
+        return planned, dict(missing_boxes=missing)
+
+
+EasyComDataset = dataset_type(EasyComImporter)
+
+
 def import_easycom(dataset, root: str | Path, sessions: list[int] | None = None,
                    splits: list[str] | None = None, gt_field: str = "gt_faces",
                    max_gap: int = 5, progress=None) -> dict:
-    """Add EasyCom segments with their face boxes to a video dataset.
-
-    Args:
-        dataset (fo.Dataset): Video dataset to add to.
-        root (str | Path): The EasyCom folder holding ``Main/``.
-        sessions (list[int], optional): Recording numbers to import. Defaults to all.
-        splits (list[str], optional): Of ``"train"``, ``"val"``, ``"test"`` (the
-            recommended split by recording). Defaults to all.
-        gt_field (str): Frame field for the boxes. Defaults to ``"gt_faces"``.
-        max_gap (int): Missing frames tolerated inside one ground-truth track. Defaults to 5.
-        progress (callable, optional): ``progress(fraction, label)``.
+    """Add the segments of :class:`EasyComImporter` to a video dataset.
 
     Returns:
         dict: ``segments``, ``tracks``, ``faces`` and ``missing_boxes`` (videos without JSON).
-
-    Every sample gets ``session`` and ``segment`` fields and its split as a tag.
     """
-    import fiftyone as fo
-
-    from .. import fo_io
-    from ..video import probe
-
-    video_root = Path(root) / "Main" / "Video_Compressed"
-    box_root = Path(root) / "Main" / "Face_Bounding_Boxes"
-    if not video_root.is_dir():
-        raise ValueError(f"{video_root} does not exist: pass the folder that holds Main/")
-    unknown = set(splits or ()) - set(SPLITS)
-    if unknown:
-        raise ValueError(f"unknown split(s) {sorted(unknown)}; choose from {list(SPLITS)}")
-    plan, missing = [], []
-    session_dirs = sorted((d for d in video_root.iterdir() if _SESSION.match(d.name)),
-                          key=lambda d: int(_SESSION.match(d.name).group(1)))
-    for d in session_dirs:
-        session = int(_SESSION.match(d.name).group(1))
-        if (sessions and session not in sessions) or (splits and split_of(session)
-                                                      not in splits):
-            continue
-        for video in sorted(d.glob("*.mp4")):
-            boxes = box_root / d.name / f"{video.stem}.json"
-            if not boxes.exists():
-                missing.append(str(video))
-                continue
-            info = probe(str(video))
-            plan.append((video, session, load_easycom_boxes(
-                boxes, session, (info.width, info.height), max_gap)))
-    if not plan:
-        raise ValueError(f"no EasyCom segment with face boxes found under {root} for "
-                         f"sessions={sessions} splits={splits}")
-    samples = []
-    for video, session, _ in plan:
-        split = split_of(session)
-        samples.append(fo.Sample(filepath=str(video.resolve()), session=session,
-                                 segment=video.stem, tags=[split] if split else []))
-    ids = dataset.add_samples(samples)
-    fo_io.write_frame_labels(dataset.select(ids), gt_field,
-                             {sid: tracks_to_frames(t) for sid, (_, _, t) in zip(ids, plan)})
-    if progress is not None:
-        progress(1.0, f"imported {len(plan)} segments")
-    return dict(segments=len(plan), missing_boxes=missing,
-                tracks=sum(len(t) for _, _, t in plan),
-                faces=sum(len(x.frames) for _, _, t in plan for x in t))
+    summary = import_ground_truth(dataset, EasyComImporter.NAME, str(root), gt_field,
+                                  progress, sessions=sessions, splits=splits, max_gap=max_gap)
+    return dict(segments=summary.pop("videos"), **summary)
