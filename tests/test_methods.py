@@ -58,6 +58,9 @@ def test_method_configs_hold_their_defaults_and_checks():
                                                                           linkage="average")
     assert make_method("c1c").settings()["partition"] == "auto"
     assert "n_clusters" not in make_method("c1c").settings()  # unset: not stored
+    # None is a value for a parameter the method takes (no floor), "not given" otherwise
+    assert make_method("parameter_free", floor=None).floor is None
+    assert make_method("parameter_free", threshold=None).floor == "impostor"
     with pytest.raises(ValueError, match="needs n_clusters"):
         make_method("hac_k")
     with pytest.raises(ValueError, match="unknown clustering method"):

@@ -87,19 +87,20 @@ def method_class(name: str) -> type[ClusteringMethod]:
 
 
 def make_method(name: str = DEFAULT_METHOD, **params) -> ClusteringMethod:
-    """The method ``name`` with ``params`` (``None`` values mean "the default").
+    """The method ``name`` with ``params``. A parameter the method takes keeps the value
+    given, ``None`` included (``floor=None`` means no floor); one it does not take is an
+    error unless its value is ``None`` (not given: forms and the CLI pass every option).
 
     Raises:
         ValueError: An unknown method, a parameter the method does not take, or a missing K.
     """
     cls = method_class(name)
-    given = {k: v for k, v in params.items() if v is not None}
     known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(given) - known)
+    unknown = sorted(k for k, v in params.items() if k not in known and v is not None)
     if unknown:
         raise ValueError(f"method {name!r} takes no {', '.join(map(repr, unknown))}; "
                          f"its parameters: {sorted(known)}")
-    method = cls(**given)
+    method = cls(**{k: v for k, v in params.items() if k in known})
     method.validate()
     return method
 
