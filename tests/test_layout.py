@@ -6,8 +6,8 @@ import pytest
 
 
 def _modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\n"
-                          "print('\\n'.join(m for m in sys.modules if m.startswith('fiftyone_plugin')))"],
+    listing = "print('\\n'.join(m for m in sys.modules if m.startswith('fiftyone_plugin')))"
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\n" + listing],
                          capture_output=True, text=True, check=True)
     return set(out.stdout.split())
 
@@ -36,7 +36,8 @@ def test_weights_and_fixtures_come_from_the_cache_with_the_registry_closed(tmp_p
     from .conftest import CLOSED_INDEX
 
     code = ("from fiftyone_plugin import assets, weights\n"
-            "for name, f in assets.fixtures().items(): assert f.fetch() == assets.fixture_path(name)\n"
+            "for name, f in assets.fixtures().items():\n"
+            "    assert f.fetch() == assets.fixture_path(name)\n"
             "for name in weights.WEIGHTS: assert weights.fetch(name).is_file()\n"
             "print('ok')")
     env = dict(os.environ, PIP_INDEX_URL=CLOSED_INDEX, PIP_NO_INDEX="1")

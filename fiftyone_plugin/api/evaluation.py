@@ -35,7 +35,8 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     ``unclustered="drop"`` leaves out tracks labelled ``unknown`` (VideoClusterNet's
     protocol) instead of scoring each as its own cluster; ``coverage`` says how many were
     clustered. With ``per_video`` each video is its own clustering problem (each was
-    clustered on its own): the same label in two videos is two identities, predicted and true alike.
+    clustered on its own): the same label in two videos is two identities, predicted and true
+    alike.
 
     Returns:
         dict: ``track`` and ``frame`` metrics (WCP, NMI, BCubed, pairwise, Hungarian,

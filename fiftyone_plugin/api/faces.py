@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from .. import fo_io
 from ..clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD
+from ..embedding.store import FaceStoreWriter
 from ..pipeline import DEFAULT_EMBED_STRIDE, VideoResult, process_video
 from ..shots import ShotDetector
 from ..tracking.retrack import retrack
 from ..tracking.tracks import QualityRules, quality_score
-from ..embedding.store import FaceStoreWriter
 from . import runs
 from ._common import (build_detector, build_embedder, build_tracker, collection_videos,
-                      finish_store, read_face_tables, face_store_root, store_transaction, sub_progress,
-                      summarize)
+                      face_store_root, finish_store, read_face_tables, store_transaction,
+                      sub_progress, summarize)
 from .identities import DEFAULT_RUN_KEY, cluster_and_write, clustering_method
 
 
@@ -180,7 +180,8 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                     run_key: str = DEFAULT_RUN_KEY, scope: str = "video",
                     attach_unknown: bool = True, progress=None) -> dict:
     """The whole pipeline in one decode per video: shots, faces, tracks, embeddings,
-    identities (``scope`` and ``attach_unknown`` as :func:`cluster_faces`). Writes ``faces_field``, ``shots_field``, ``identities_field``, the face store
+    identities (``scope`` and ``attach_unknown`` as :func:`cluster_faces`). Writes
+    ``faces_field``, ``shots_field``, ``identities_field``, the face store
     and a run under ``run_key``; nothing is written unless every video succeeded.
     ``embed_stride``: embed one usable face in n of each track (1: every face).
 

@@ -13,6 +13,7 @@ from .tracks import FeatureTracks, GroundTruthTrack, tracks_to_frames
 
 __all__ = ["IMPORTERS", "SPLITS", "BBTBuffyDataset", "BBTBuffyImporter", "EasyComDataset",
            "EasyComImporter", "FeatureTracks", "GroundTruthImporter", "GroundTruthTrack",
-           "ImportOption", "import_bbt_buffy", "import_easycom", "import_ground_truth", "import_options",
+           "ImportOption", "import_bbt_buffy", "import_easycom", "import_ground_truth",
+           "import_options",
            "kit_is_unknown", "load_bauml_tracks", "load_bcl_ids", "load_easycom_boxes",
            "load_kit_features", "read_castlist", "tracks_to_frames"]
