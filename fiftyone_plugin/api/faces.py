@@ -7,6 +7,8 @@ that fails leaves the dataset as it was. ``progress`` is an optional callable
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import fo_io
 from ..clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD
 from ..embedding.store import FaceStoreWriter
@@ -95,7 +97,8 @@ def track_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     results = {}
     for k, sid in enumerate(ids):
         table, det_ids = faces[sid]
-        table.tracks = retrack(table, starts.get(sid, []), tracker)
+        table = replace(table, tracks=retrack(table, starts.get(sid, []), tracker))
+        faces[sid] = table, det_ids
         w, h = sizes[sid]
         results[sid] = VideoResult("", w, h, table, det_ids)
         if progress is not None:

@@ -1,7 +1,7 @@
 """Identities: cluster the stored face tracks of a collection and write them back."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 from bson import ObjectId
@@ -94,11 +94,12 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
         rows = np.array([store.row.get(d, -1) for d in det_ids], dtype=np.int64)
         missing = rows < 0
         rows[missing] = 0
-        table.embeddings = vectors[rows] if len(store) else np.zeros(
+        vectors = vectors[rows] if len(store) else np.zeros(
             (len(rows), vectors.shape[-1] if vectors.ndim == 2 else 1), np.float32)
-        table.embeddings[missing] = np.nan  # faces added after embedding: none to use
-        table.sharpness = np.where(missing, -1.0, store.arrays["sharpness"][rows]
-                                   if len(store) else 0.0).astype(np.float32)
+        vectors[missing] = np.nan  # faces added after embedding: none to use
+        sharp = np.where(missing, -1.0, store.arrays["sharpness"][rows]
+                         if len(store) else 0.0).astype(np.float32)
+        faces[sid] = replace(table, embeddings=vectors, sharpness=sharp), det_ids
     if distance == "loss":
         if len(heads) != 1 or None in heads:
             raise ValueError(f"distance='loss' needs '{embeddings}' embeddings from one "

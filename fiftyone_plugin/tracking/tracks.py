@@ -53,9 +53,10 @@ def quality_score(scores: np.ndarray, sizes: np.ndarray,
     return np.prod(terms, axis=0) ** (1.0 / len(terms))
 
 
-@dataclass
+@dataclass(frozen=True)
 class FaceTable:
-    """All faces of one video.
+    """All faces of one video (immutable: a stage that adds tracks or embeddings returns a
+    new table, ``dataclasses.replace(table, tracks=...)``).
 
     ``frames`` (N,) 1-based frame numbers; ``boxes`` (N, 4) xyxy pixels; ``scores`` (N,);
     ``landmarks`` (N, 5, 2) pixels or None; ``tracks`` (N,) track id or -1;
@@ -72,7 +73,7 @@ class FaceTable:
 
     def __post_init__(self) -> None:
         if self.tracks is None:
-            self.tracks = np.full(len(self.frames), -1, dtype=np.int64)
+            object.__setattr__(self, "tracks", np.full(len(self.frames), -1, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.frames)
