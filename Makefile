@@ -47,3 +47,4 @@ bench-adapt: setup  # VideoClusterNet adaptation, about 15 CPU minutes per video
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --adapt-matching parameter_free --json benchmarks/out/quality_lfw_pfmatch.json
 	$(PY) -m benchmarks.intel_clip --adapt --json benchmarks/out/intel_clip_adapt.json
 	$(PY) -m benchmarks.intel_clip --adapt --adapt-matching parameter_free --json benchmarks/out/intel_clip_pfmatch.json
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --only episode_0_00_10min --stride 5 --adapt --vct --methods parameter_free c1c hac_k --json benchmarks/out/quality_episode10_adapt.json

@@ -218,14 +218,20 @@ def _write(path: Path, frames: list[np.ndarray], fps: int) -> Path:
     return path
 
 
-def load_manifest(dataset, manifest: str | Path, gt_field: str = "gt_faces") -> list[str]:
-    """Add the manifest's videos to ``dataset`` with their true faces; returns sample ids."""
+def load_manifest(dataset, manifest: str | Path, gt_field: str = "gt_faces",
+                  names: list[str] | None = None) -> list[str]:
+    """Add the manifest's videos (those named ``names``, else all) to ``dataset`` with their
+    true faces; returns sample ids."""
     import fiftyone as fo
 
     from fiftyone_plugin import fo_io
 
     manifest = Path(manifest)
     data = json.loads(manifest.read_text())
+    if names:
+        data["videos"] = [v for v in data["videos"] if v["name"] in names]
+        if not data["videos"]:
+            raise ValueError(f"no video named {names} in {manifest}")
     samples = [fo.Sample(filepath=str((manifest.parent / v["filepath"]).resolve()),
                          video=v["name"], num_identities=v["num_identities"])
                for v in data["videos"]]

@@ -136,7 +136,8 @@ def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) 
 def run(videos: Path, methods: list[str], adapt: bool = False,
         adapt_config: str | None = None, matching: str = "gaussian",
         embed_stride: int | None = None, vct: bool = False,
-        vct_options: dict | None = None, frame_stride: int = 1) -> dict:
+        vct_options: dict | None = None, frame_stride: int = 1,
+        only: list[str] | None = None) -> dict:
     import tempfile
 
     import fiftyone as fo
@@ -148,7 +149,7 @@ def run(videos: Path, methods: list[str], adapt: bool = False,
     dataset = fo.Dataset()
     every_face = tempfile.TemporaryDirectory(prefix="vfc-every-face-")
     try:
-        ids = load_manifest(dataset, videos / "manifest.json")
+        ids = load_manifest(dataset, videos / "manifest.json", names=only)
         dataset.compute_metadata()
         stride = embed_stride or DEFAULT_EMBED_STRIDE
         t0 = time.perf_counter()
@@ -254,6 +255,8 @@ def main() -> int:
                          f"(default {DEFAULT_EMBED_STRIDE})")
     ap.add_argument("--stride", type=int, default=1,
                     help="pipeline frame stride (long episodes: 5, as users run them)")
+    ap.add_argument("--only", nargs="+", default=None,
+                    help="only these videos of the manifest (by name)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     videos = Path(args.videos)
@@ -262,7 +265,7 @@ def main() -> int:
               "python -m benchmarks.make_multishot)")
         return 0
     report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching,
-                 args.embed_stride, args.vct, args.vct_options, args.stride)
+                 args.embed_stride, args.vct, args.vct_options, args.stride, args.only)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)
     return 0
