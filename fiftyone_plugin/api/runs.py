@@ -19,7 +19,8 @@ class _PluginRunConfig(fors.RunConfig):
 
 
 class _PluginRun(fors.Run):
-    """Runs that can be validated before any work (a valid key, no clash of kinds)."""
+    """Base of the plugin's runs (stored in ``dataset.runs``, like FiftyOne's generic runs);
+    :func:`check_run_key` validates a key before any work."""
 
 
 class IdentityClusteringConfig(_PluginRunConfig):
