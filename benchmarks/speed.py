@@ -10,7 +10,7 @@ medians over ``--repeats`` runs, every variant interleaved in the same process:
   ``cv2.FaceDetectorYN`` at 640x360 (same scale) and at 1280x720 (what a user's loop does);
 * embedding faces/s: ``FaceEmbedder`` (frozen PyTorch SFace, batch 64) vs
   ``FaceRecognizerSF``;
-* end-to-end: our ``process_video`` with default settings (decode, shots, detect, track,
+* end-to-end: our ``run_video_pass`` with default settings (decode, shots, detect, track,
   align every face, embed one usable face in ``DEFAULT_EMBED_STRIDE`` per track), and with
   ``embed_stride=1`` (every face), vs the OpenCV per-frame loop (decode, detect, alignCrop,
   feature on every face; no shots, no tracking) at 720p and at 640x360, in seconds per
@@ -115,8 +115,7 @@ def main() -> None:
     from fiftyone_plugin import weights
     from fiftyone_plugin.detection import FaceDetector
     from fiftyone_plugin.embedding import FaceEmbedder, align_faces
-    from fiftyone_plugin.pipeline import DEFAULT_EMBED_STRIDE, process_video
-    from fiftyone_plugin.shots import ShotDetector
+    from fiftyone_plugin.pipeline import DEFAULT_EMBED_STRIDE, find_faces_steps, run_video_pass
     from fiftyone_plugin.tracking.tracker import FaceTracker
     from fiftyone_plugin.video import iter_frames
 
@@ -144,8 +143,8 @@ def main() -> None:
         return [cv_det.detect(f) for f in images]
 
     def ours(stride):
-        return process_video(video, detector, FaceTracker(), embedder, ShotDetector(),
-                             embed_stride=stride)
+        return run_video_pass(video, find_faces_steps(detector, FaceTracker(), embedder,
+                                                      embed_stride=stride))
 
     res: dict[str, list[float]] = {k: [] for k in (
         "det_fps", "cv_det_fps_640", "cv_det_fps_720p", "emb_fps", "cv_emb_fps",

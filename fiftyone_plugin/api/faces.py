@@ -12,8 +12,9 @@ from dataclasses import replace
 from .. import fo_io
 from ..clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD
 from ..embedding.store import FaceStoreWriter
-from ..pipeline import DEFAULT_EMBED_STRIDE, VideoResult, process_video
-from ..shots import ShotDetector
+from ..pipeline import (DEFAULT_EMBED_STRIDE, AlignFaces, DetectFaces, DetectShots, EmbedFaces,
+                        StoreCrops, StoredFaces, VideoResult, find_faces_steps,
+                        run_video_pass)
 from ..tracking.retrack import retrack
 from ..tracking.tracks import QualityRules, quality_score
 from . import runs
@@ -53,10 +54,9 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
     detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
     results = {}
     for k, (sid, path) in enumerate(zip(ids, paths)):
-        results[sid] = process_video(
-            path, detector=detector, stride=frame_stride,
-            shot_detector=ShotDetector() if shots_field else None, batch_size=batch_size,
-            progress=sub_progress(progress, k, len(ids)))
+        steps = [DetectFaces(detector, frame_stride)] + ([DetectShots()] if shots_field else [])
+        results[sid] = run_video_pass(path, steps, batch_size,
+                                      sub_progress(progress, k, len(ids)))
     _write_faces(sample_collection, out_field, results)
     if shots_field:
         fo_io.write_sample_labels(sample_collection, shots_field, {
@@ -136,9 +136,10 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     embedder = build_embedder(backbone, checkpoint, device)
     root = face_store_root(sample_collection, store_dir)
     with store_transaction() as writers:
-        results = _stored_passes(writers, root, ids, paths, embedder, store_crops, progress,
-                                 lambda sid: dict(faces=faces[sid]), batch_size=batch_size,
-                                 embed_stride=embed_stride)
+        results = _stored_passes(
+            writers, root, ids, paths, embedder, store_crops, batch_size, progress,
+            lambda sid, writer: [StoredFaces(*faces[sid]), AlignFaces(embedder.input_size[0]),
+                                 EmbedFaces(embedder, embed_stride), StoreCrops(writer)])
         quality = {}
         for sid, r in results.items():
             t = r.faces
@@ -152,17 +153,16 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     return dict(summarize(results), store=str(root))
 
 
-def _stored_passes(writers: dict, root, ids, paths, embedder, store_crops: bool, progress,
-                   per_video, **kwargs) -> dict[str, VideoResult]:
+def _stored_passes(writers: dict, root, ids, paths, embedder, store_crops: bool,
+                   batch_size: int, progress, steps) -> dict[str, VideoResult]:
     """One pass per video that streams its crops to a store writer (``writers``, committed
-    by the caller's transaction); ``per_video(sid)`` gives that video's own arguments."""
+    by the caller's transaction); ``steps(sid, writer)`` gives that video's steps."""
     results = {}
     for k, (sid, path) in enumerate(zip(ids, paths)):
         writers[sid] = FaceStoreWriter(root, sid, crop_size=embedder.input_size[0],
                                        store_crops=store_crops)
-        r = process_video(path, embedder=embedder, store=writers[sid],
-                          progress=sub_progress(progress, k, len(ids)), **per_video(sid),
-                          **kwargs)
+        r = run_video_pass(path, steps(sid, writers[sid]), batch_size,
+                           sub_progress(progress, k, len(ids)))
         finish_store(writers[sid], r)
         results[sid] = r
     return results
@@ -202,13 +202,12 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
     rules = quality or QualityRules()
     root = face_store_root(sample_collection, store_dir)
     with store_transaction() as writers:
-        # a fresh tracker and cut detector per video
+        # steps per video: a fresh tracker, cut detector and sampler each
         results = _stored_passes(
-            writers, root, ids, paths, embedder, store_crops, progress,
-            lambda sid: dict(tracker=build_tracker(tracker_config),
-                             shot_detector=ShotDetector()),
-            detector=detector, stride=frame_stride, batch_size=batch_size,
-            embed_stride=embed_stride, embed_rules=rules)
+            writers, root, ids, paths, embedder, store_crops, batch_size, progress,
+            lambda sid, writer: find_faces_steps(detector, build_tracker(tracker_config),
+                                                 embedder, writer, frame_stride, embed_stride,
+                                                 rules))
         # the embedding model's own verification distance: a fixed HAC cut, or the floor
         # when too few tracks give an impostor bound
         config = clustering_method(
