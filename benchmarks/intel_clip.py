@@ -72,7 +72,7 @@ def main() -> int:
         if args.adapt:
             cpu, wall = time.process_time(), time.perf_counter()
             api.adapt_faces(ds, config=args.adapt_config, cfg_options={
-                "train_cfg.matching.method": args.adapt_matching})
+                "custom_hooks.0.matching.method": args.adapt_matching})
             report["adaptation"] = dict(matching=args.adapt_matching,
                 cpu_minutes=round((time.process_time() - cpu) / 60, 2),
                 wall_minutes=round((time.perf_counter() - wall) / 60, 2))

@@ -95,7 +95,7 @@ def adapt_videos(dataset, ids, config: str | None, matching: str = "gaussian") -
     for k, sid in enumerate(ids):
         cpu, wall = time.process_time(), time.perf_counter()
         summary = api.adapt_faces(dataset.select(sid), config=config, run_key=f"adapt_{k}",
-                                  cfg_options={"train_cfg.matching.method": matching})
+                                  cfg_options={"custom_hooks.0.matching.method": matching})
         out[sid] = dict(cpu_minutes=round((time.process_time() - cpu) / 60, 2),
                         wall_minutes=round((time.perf_counter() - wall) / 60, 2),
                         tracks=summary["num_tracks"], iterations=summary["iterations"])

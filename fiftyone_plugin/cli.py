@@ -333,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--work-dir", help="logs and checkpoints")
     a.add_argument("--name", default="adapted", help="name of the adapted embeddings")
     a.add_argument("--cfg-options", nargs="+", action=DictAction, default=None,
-                   help="override config keys, e.g. train_cfg.rounds=3")
+                   help="override config keys, e.g. train_cfg.max_iters=550")
     a.add_argument("--cluster", action="store_true",
                    help="then cluster with the learned distance into frames.identities")
     a.set_defaults(func=cmd_adapt)

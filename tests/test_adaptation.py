@@ -15,9 +15,9 @@ from fiftyone_plugin.adaptation.matching import (TrackGaussians, match_by_cluste
 from fiftyone_plugin.embedding.store import FaceStore, FaceStoreWriter
 
 # small head and batches: seconds per run on 2 cores
-TINY = {"model.head.hidden_channels": 64, "model.head.bottleneck_channels": 32,
-        "model.head.out_channels": 128, "train_dataloader.batch_size": 4,
-        "train_dataloader.num_workers": 0, "train_cfg.faces_per_track": 4,
+TINY = {"model.neck.hidden_channels": 64, "model.neck.bottleneck_channels": 32,
+        "model.neck.out_channels": 128, "train_dataloader.batch_size": 4,
+        "train_dataloader.num_workers": 0, "custom_hooks.0.faces_per_track": 4,
         "default_hooks.logger.interval": 1}
 
 
@@ -85,12 +85,13 @@ def brute_force_loss(dist, fa, fb):
 
 
 def test_loss_distance_is_exact_mean_over_face_pairs():
-    from fiftyone_plugin.adaptation.models.dino_head import DINOHead
+    from fiftyone_plugin.adaptation.models.dino import DINOHead, DINONeck
 
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    head = DINOHead(16, 32, 8, 64)
-    dist = LossDistance(head, torch.randn(1, 64) * 0.1, teacher_temp=0.04, student_temp=0.1)
+    head = DINOHead(64, teacher_temp=0.04, student_temp=0.1)
+    head.center.copy_(torch.randn(1, 64) * 0.1)
+    dist = LossDistance(DINONeck(16, 32, 8, 64), head)
     faces = [rng.standard_normal((n, 16)).astype(np.float32) for n in (3, 4, 1)]
     faces = [f / np.linalg.norm(f, axis=1, keepdims=True) for f in faces]
     g = dist.init(faces)
@@ -109,6 +110,16 @@ def test_loss_distance_is_exact_mean_over_face_pairs():
 
 
 # --- MMEngine parts -------------------------------------------------------------------
+
+def test_matching_hook_phases_follow_the_iteration_count():
+    from fiftyone_plugin.adaptation.hooks import TrackMatchingHook
+
+    hook = TrackMatchingHook(warmup_iters=12, iters_per_round=4)
+    assert [hook.phase(i) for i in (0, 11, 12, 15, 16, 19)] == [-1, -1, 0, 0, 1, 1]
+    assert [hook.num_rounds(n) for n in (10, 12, 16, 17, 20)] == [0, 0, 1, 2, 2]
+    with pytest.raises(ValueError, match="not in"):
+        TrackMatchingHook(matching=dict(method="nope"))
+
 
 def synthetic_store(root, key, rng, identities=3, tracks_per_id=2, faces=6):
     """Crops of a few 'people' (smooth random colour patterns) in tracks; two tracks share
@@ -172,7 +183,7 @@ def test_teacher_moves_by_ema_only():
     from fiftyone_plugin.adaptation.models.vcn import VideoClusterNet
 
     torch.manual_seed(0)
-    model = VideoClusterNet(dict(type="SFace"), dict(type="DINOHead", hidden_channels=32,
+    model = VideoClusterNet(dict(type="SFace"), dict(type="DINONeck", hidden_channels=32,
                                                      bottleneck_channels=16,
                                                      out_channels=32),
                             pretrained=None, ema_momentum=0.1, frozen_layers=23)
@@ -205,8 +216,8 @@ def test_runner_from_config_trains_exports_and_resumes(store_root, tmp_path, req
     from fiftyone_plugin.adaptation.hooks import ProgressHook
     from fiftyone_plugin.embedding import FaceEmbedder
 
-    options = {"train_cfg.warmup_iters": 12, "train_cfg.rounds": 1,
-               "train_cfg.iters_per_round": 4, "default_hooks.checkpoint.interval": 8,
+    options = {"custom_hooks.0.warmup_iters": 12, "train_cfg.max_iters": 16,
+               "custom_hooks.0.iters_per_round": 4, "default_hooks.checkpoint.interval": 8,
                "optim_wrapper.optimizer.lr": 1e-2,
                "param_scheduler": [dict(type="ConstantLR", factor=1.0, by_epoch=False)]}
     runner = make_runner(store_root, tmp_path / "work", request, **options)
@@ -254,8 +265,8 @@ def test_distributed_launch_with_two_processes(store_root, tmp_path):
     root = Path(__file__).resolve().parents[1]
     options = [f"{k}={v}" for k, v in TINY.items()] + [
         f"train_dataloader.dataset.data_root={store_root}", "env_cfg.dist_cfg.backend=gloo",
-        "model_wrapper_cfg.device_ids=None", "train_cfg.warmup_iters=2",
-        "train_cfg.rounds=1", "train_cfg.iters_per_round=2"]
+        "model_wrapper_cfg.device_ids=None", "custom_hooks.0.warmup_iters=2",
+        "train_cfg.max_iters=4", "custom_hooks.0.iters_per_round=2"]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
            "--master_port", "29577", str(root / "tests" / "ddp_cpu_launch.py"),
            str(DEFAULT_CONFIG), "--launcher", "pytorch", "--work-dir", str(tmp_path / "work"),

@@ -356,10 +356,12 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
     config = tmp_path / "vcn_sface_tiny.py"
     config.write_text(
         f"_base_ = ['{DEFAULT_CONFIG}']\n"
-        "model = dict(head=dict(hidden_channels=64, bottleneck_channels=32, "
+        "model = dict(neck=dict(hidden_channels=64, bottleneck_channels=32, "
         "out_channels=128))\n"
         "train_dataloader = dict(batch_size=4, num_workers=0)\n"
-        "train_cfg = dict(warmup_iters=4, rounds=1, iters_per_round=4, faces_per_track=4)\n")
+        "train_cfg = dict(max_iters=8)\n"
+        "custom_hooks = [dict(type='TrackMatchingHook', warmup_iters=4, iters_per_round=4,"
+        " faces_per_track=4), dict(type='FaceEmbeddingExportHook')]\n")
     frames_before = sorted(dataset.get_frame_field_schema())
     foo.execute_operator(f"{URI}/adapt_faces", ctx=dict(dataset=dataset, params=dict(
         config=str(config))))

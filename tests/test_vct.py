@@ -102,7 +102,7 @@ def test_temporal_average_is_the_mean_and_does_not_train():
     expected = torch.nn.functional.normalize(t.mean(0), dim=0)
     torch.testing.assert_close(model.embed_tracks([t])[0], expected)
     with pytest.raises(ValueError, match="nothing to train"):
-        model.loss([t[None]] * 2, [torch.ones(1, 5, dtype=torch.bool)] * 2)
+        model.loss(dict(views=[t[None]] * 2, masks=[torch.ones(1, 5, dtype=torch.bool)] * 2))
     with pytest.raises(ValueError, match="objective"):
         VCT(SMALL, objective="frame")
 

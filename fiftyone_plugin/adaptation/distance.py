@@ -2,7 +2,7 @@
 
 For faces ``i`` of group A and ``j`` of group B the loss is
 ``-p_i . l_j`` with ``p`` the teacher distribution (centred, sharpened) and ``l`` the
-student log-distribution of the adapted head. It is bilinear, so the mean over all face
+student log-distribution of the adapted neck and head. It is bilinear, so the mean over all face
 pairs is ``-mean(p_A) . mean(l_B)`` and merged groups are exact sums, as for cosine. The
 loss is asymmetric: both directions are averaged. The paper evaluates the teacher side with
 the teacher network and the other side with the student; here both come from the adapted
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from ..clustering.common import group_sums, top_k_similar, unit
 from ..clustering.parameter_free import GroupDistance
@@ -30,22 +29,17 @@ class LossGroups:
 
 
 class LossDistance(GroupDistance):
-    """Symmetrised VCN loss between groups of faces, from the adapted head.
+    """Symmetrised VCN loss between groups of faces, from the adapted neck and head.
 
     Args:
-        head (torch.nn.Module): The adapted head (unit embedding -> logits).
-        center (torch.Tensor): Running centre of the teacher outputs, ``(1, K)``.
-        teacher_temp (float): Teacher temperature.
-        student_temp (float): Student temperature.
-        batch_size (int): Faces per head forward. Defaults to 4096.
+        neck (torch.nn.Module): The adapted projection (unit embedding -> logits).
+        head (DINOHead): The loss head: centre and temperatures.
+        batch_size (int): Faces per forward. Defaults to 4096.
     """
 
-    def __init__(self, head: torch.nn.Module, center: torch.Tensor, teacher_temp: float,
-                 student_temp: float, batch_size: int = 4096) -> None:
+    def __init__(self, neck: torch.nn.Module, head, batch_size: int = 4096) -> None:
+        self.neck = neck.eval()
         self.head = head.eval()
-        self.center = center
-        self.teacher_temp = teacher_temp
-        self.student_temp = student_temp
         self.batch_size = batch_size
 
     @classmethod
@@ -54,19 +48,23 @@ class LossDistance(GroupDistance):
         from ..registry import build_model
 
         saved = torch.load(path, map_location="cpu", weights_only=True)
-        head = build_model(saved["head"])
-        head.load_state_dict(saved["state_dict"])
-        return cls(head, saved["center"], saved["teacher_temp"], saved["student_temp"])
+        if "neck" not in saved:
+            raise ValueError(f"{path} comes from an older version of the adaptation: run "
+                             "adapt_faces again to use distance='loss'")
+        neck, head = build_model(saved["neck"]), build_model(saved["head"])
+        neck.load_state_dict(saved["neck_state"])
+        head.load_state_dict(saved["head_state"])
+        return cls(neck, head)
 
     @torch.no_grad()
     def distributions(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Teacher distributions and student log-distributions of unit embeddings."""
         p, logq = [], []
         for i in range(0, len(faces), self.batch_size):
-            z = self.head(torch.from_numpy(np.ascontiguousarray(
+            z = self.neck(torch.from_numpy(np.ascontiguousarray(
                 faces[i:i + self.batch_size], np.float32)))
-            p.append(F.softmax((z - self.center) / self.teacher_temp, dim=-1))
-            logq.append(F.log_softmax(z / self.student_temp, dim=-1))
+            p.append(self.head.teacher_probs(z))
+            logq.append(self.head.student_log_probs(z))
         return torch.cat(p).numpy(), torch.cat(logq).numpy()
 
     def init(self, faces):

@@ -1,5 +1,6 @@
-"""Hooks of the adaptation runs: progress to the outside world, and the exports that run
-when training ends (the re-embedded faces, the adapted model, the track embeddings)."""
+"""Hooks of the adaptation runs: progress to the outside world, VideoClusterNet's training
+phases, and the exports that run when training ends (the re-embedded faces, the adapted
+model, the track embeddings)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from ..registry import HOOKS
+from .matching import MATCHERS
 
 
 @HOOKS.register_module()
@@ -42,6 +44,83 @@ def _algorithm(runner):
     return runner.model.module if is_model_wrapper(runner.model) else runner.model
 
 
+@HOOKS.register_module()
+class TrackMatchingHook(Hook):
+    """VideoClusterNet's schedule over a plain ``IterBasedTrainLoop``: iterations
+    ``[0, warmup_iters)`` train the head only on same-track pairs; then every
+    ``iters_per_round`` iterations a round starts, which first matches tracks with the
+    current teacher's embeddings (new cross-track positive pairs) and then fine-tunes
+    backbone and head, until ``max_iters``.
+
+    The phase follows from the iteration count alone, so a resumed run picks up where it
+    stopped (matching is redone with the resumed weights). Batches already drawn when the
+    groups change (prefetched by workers) still use the old ones.
+
+    Args:
+        warmup_iters (int): Head-only iterations. Defaults to 100.
+        iters_per_round (int): Joint iterations per round. Defaults to 150.
+        matching (dict, optional): ``method`` (``"gaussian"``: VideoClusterNet's rule,
+            :func:`~fiftyone_plugin.adaptation.matching.match_tracks`, the default; or
+            ``"parameter_free"``: :func:`~fiftyone_plugin.adaptation.matching.
+            match_by_clustering`) and that function's arguments.
+        faces_per_track (int): Faces per track embedded for matching. Defaults to 16.
+    """
+
+    priority = "ABOVE_NORMAL"  # before the iteration's other hooks see the model
+
+    def __init__(self, warmup_iters: int = 100, iters_per_round: int = 150,
+                 matching: dict | None = None, faces_per_track: int = 16) -> None:
+        if warmup_iters < 0 or iters_per_round < 1:
+            raise ValueError("warmup_iters must be >= 0 and iters_per_round >= 1")
+        self.warmup_iters = warmup_iters
+        self.iters_per_round = iters_per_round
+        self.matching = dict(matching or {})
+        method = self.matching.pop("method", "gaussian")
+        if method not in MATCHERS:
+            raise ValueError(f"matching method {method!r} not in {sorted(MATCHERS)}")
+        self.matcher = MATCHERS[method]
+        self.faces_per_track = faces_per_track
+        self._phase: int | None = None  # -1 warm-up, r >= 0 round r
+
+    def phase(self, iteration: int) -> int:
+        if iteration < self.warmup_iters:
+            return -1
+        return (iteration - self.warmup_iters) // self.iters_per_round
+
+    def num_rounds(self, max_iters: int) -> int:
+        return self.phase(max_iters - 1) + 1 if max_iters > self.warmup_iters else 0
+
+    def before_train(self, runner) -> None:
+        self._phase = None
+        runner.logger.info(f"{self.warmup_iters} head-only iterations, then "
+                           f"{self.num_rounds(runner.max_iters)} round(s) of track matching "
+                           f"and {self.iters_per_round} joint iterations")
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        phase = self.phase(runner.iter)
+        if phase == self._phase:
+            return
+        algorithm = _algorithm(runner)
+        algorithm.set_backbone_trainable(phase >= 0)
+        if phase >= 0:
+            dataset = runner.train_dataloader.dataset
+            labels = self.match(algorithm, dataset)
+            dataset.set_groups(labels, round_index=phase + 1)
+            matched = int(len(labels) - (labels.max() + 1))
+            runner.logger.info(
+                f"round {phase + 1}/{self.num_rounds(runner.max_iters)}: "
+                f"{labels.max() + 1} groups from {len(labels)} tracks ({matched} matches)")
+            runner.message_hub.update_scalar("train/matched_tracks", matched)
+        self._phase = phase
+
+    def match(self, algorithm, dataset) -> np.ndarray:
+        """Coarse track matching with the current teacher's embeddings."""
+        crops, owner = dataset.sample_faces(self.faces_per_track)
+        emb = algorithm.embed(torch.from_numpy(crops).permute(0, 3, 1, 2)).cpu().numpy()
+        faces = [emb[owner == t] for t in range(dataset.num_tracks)]
+        return self.matcher(faces, dataset.cannot_link, **self.matching)
+
+
 class _ExportHook(Hook):
     """Writes what training produced once it ends (rank 0 only), under ``name``."""
 
@@ -62,8 +141,8 @@ class _ExportHook(Hook):
 class FaceEmbeddingExportHook(_ExportHook):
     """Re-embeds every stored face of the training videos with the adapted teacher and
     stores them as embeddings ``name`` next to the originals; writes the adapted backbone
-    (``backbone.pth``, a plain state dict any ``FaceEmbedder`` loads) and head (``head.pth``,
-    for the learned clustering distance) to ``work_dir``.
+    (``backbone.pth``, a plain state dict any ``FaceEmbedder`` loads), neck and loss head
+    (``head.pth``, for the learned clustering distance) to ``work_dir``.
 
     Args:
         name (str): Name of the adapted embeddings in the face store. Defaults to
@@ -78,10 +157,9 @@ class FaceEmbeddingExportHook(_ExportHook):
         work_dir = Path(runner.work_dir)
         backbone_path, head_path = work_dir / "backbone.pth", work_dir / "head.pth"
         torch.save(teacher.backbone.state_dict(), backbone_path)
-        torch.save(dict(head=runner.cfg.model.head.to_dict(),
-                        state_dict=teacher.head.state_dict(), center=algorithm.center.cpu(),
-                        teacher_temp=algorithm.teacher_temp,
-                        student_temp=algorithm.student_temp), head_path)
+        torch.save(dict(neck=runner.cfg.model.neck.to_dict(), head=_head_config(algorithm),
+                        neck_state=teacher.neck.state_dict(),
+                        head_state=algorithm.head.state_dict()), head_path)
         meta = dict(backbone=str(backbone_path.resolve()), head=str(head_path.resolve()),
                     work_dir=str(work_dir.resolve()), iterations=runner.iter)
         dim = getattr(teacher.backbone, "embedding_dim", 0)
@@ -96,6 +174,13 @@ class FaceEmbeddingExportHook(_ExportHook):
             store.write_embeddings(self.name, emb, meta)
         runner.logger.info(f"adapted embeddings of {len(dataset.stores)} video(s) stored as "
                            f"'{self.name}'; backbone: {backbone_path}")
+
+
+def _head_config(algorithm) -> dict:
+    head = algorithm.head
+    return dict(type=type(head).__name__, out_channels=head.center.shape[1],
+                student_temp=head.student_temp, teacher_temp=head.teacher_temp,
+                center_momentum=head.center_momentum)
 
 
 @HOOKS.register_module()

@@ -5,7 +5,7 @@ Examples::
     python -m fiftyone_plugin.adaptation.train mmcfg/adaptation/vcn_sface_tail4_400it_pervideo.py \\
         --dataset my-videos
     python -m fiftyone_plugin.adaptation.train CONFIG \\
-        --cfg-options train_dataloader.dataset.data_root=/path/to/store train_cfg.rounds=3
+        --cfg-options train_dataloader.dataset.data_root=/path/to/store train_cfg.max_iters=550
     torchrun --nproc_per_node 4 -m fiftyone_plugin.adaptation.train CONFIG \\
         --dataset my-videos --launcher pytorch
 """
@@ -67,7 +67,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--resume", nargs="?", const=True, default=False,
                    help="resume from the latest checkpoint in work_dir, or from a given one")
     p.add_argument("--cfg-options", nargs="+", action=DictAction,
-                   help="override config keys, e.g. train_cfg.rounds=3")
+                   help="override config keys, e.g. train_cfg.max_iters=550")
     p.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
     p.add_argument("--local_rank", "--local-rank", type=int, default=0)
     args = p.parse_args(argv)

@@ -33,7 +33,7 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
         config (str, optional): Adaptation config file.
         work_dir (str, optional): Logs and checkpoints; defaults to
             ``$VFC_CACHE_DIR/adaptation/<dataset>/<run_key>``.
-        cfg_options (dict, optional): Config overrides (``{"train_cfg.rounds": 3}``).
+        cfg_options (dict, optional): Config overrides (``{"train_cfg.max_iters": 550}``).
 
     Returns:
         dict: ``num_videos``, ``num_tracks``, ``iterations``, ``seconds``, ``work_dir``.

@@ -7,3 +7,7 @@ _base_ = [
     './_base_/schedules/adamw_600it.py',
     './_base_/default_runtime.py',
 ]
+custom_hooks = [
+    dict(type='TrackMatchingHook', warmup_iters=200, iters_per_round=200),
+    dict(type='FaceEmbeddingExportHook', name='adapted'),
+]

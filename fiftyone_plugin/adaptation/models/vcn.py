@@ -3,48 +3,43 @@
 D. Walawalkar and P. Garrido, "VideoClusterNet: Self-Supervised and Adaptive Face
 Clustering for Videos", ECCV 2024, https://arxiv.org/abs/2407.12214.
 
-A pretrained face-ID backbone plus a randomly initialised DINO head form the student; the
-teacher is an exponential moving average of the student, kept inside the model (the
+A pretrained face-ID backbone plus a randomly initialised DINO projection (the neck) form
+the student; the teacher is an exponential moving average of the student, kept inside the model (the
 mmpretrain BYOL/MoCoV3 pattern) and saved with it. Two faces of a positive pair (the same
 track, or coarsely matched tracks) go through both; the loss is DINO's cross-entropy between
 the centred, sharpened teacher distribution of one face and the student distribution of the
-other, both ways. There are no negatives.
+other, both ways (:class:`~.dino.DINOHead`, which keeps the centre). There are no
+negatives.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
-from mmengine.model import BaseModel, ExponentialMovingAverage
+from mmengine.model import ExponentialMovingAverage
 from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ...registry import MODELS, build_model
-
-
-def distillation_loss(teacher_logits: Tensor, student_logits: Tensor, center: Tensor,
-                      teacher_temp: float, student_temp: float) -> Tensor:
-    """``-softmax((t - c) / T_t) . log_softmax(s / T_s)`` per row (the VCN / DINO loss)."""
-    p = F.softmax((teacher_logits - center) / teacher_temp, dim=-1)
-    return -(p * F.log_softmax(student_logits / student_temp, dim=-1)).sum(-1)
+from .base import SelfSupervisedModel
 
 
 class FaceNet(nn.Module):
-    """Backbone -> unit embedding -> head. The embedding is normalised before the head, so a
-    stored unit embedding is all the head needs later (stage-3 distance).
+    """Backbone -> unit embedding -> neck (logits). The embedding is normalised before the
+    neck, so a stored unit embedding is all the neck needs later (stage-3 distance).
 
     With ``frozen_layers`` the backbone's first layers form a trunk that never trains
     (:meth:`trunk` runs it without autograd); the backbone must then offer
     ``forward_trunk(x, n)`` and ``forward_tail(x, n)`` (as ``SFace`` does).
     """
 
-    def __init__(self, backbone: nn.Module, head: nn.Module, frozen_layers: int = 0) -> None:
+    def __init__(self, backbone: nn.Module, neck: nn.Module, frozen_layers: int = 0) -> None:
         super().__init__()
         if frozen_layers and not hasattr(backbone, "forward_trunk"):
             raise ValueError(f"{type(backbone).__name__} cannot freeze its first layers "
                              "(no forward_trunk/forward_tail): set frozen_layers=0")
         self.backbone = backbone
-        self.head = head
+        self.neck = neck
         self.frozen_layers = frozen_layers
 
     def trunk(self, x: Tensor) -> Tensor:
@@ -59,7 +54,7 @@ class FaceNet(nn.Module):
             emb = self.backbone.forward_tail(features, self.frozen_layers)
         else:
             emb = self.backbone(features)
-        return self.head(F.normalize(emb, dim=-1))
+        return self.neck(F.normalize(emb, dim=-1))
 
     def set_trainable(self, backbone: bool) -> None:
         self.backbone.requires_grad_(backbone)
@@ -87,19 +82,17 @@ def _load_pretrained(module: nn.Module, pretrained: str) -> None:
 
 
 @MODELS.register_module()
-class VideoClusterNet(BaseModel):
+class VideoClusterNet(SelfSupervisedModel):
     """Student/teacher self-distillation on a video's own face tracks.
 
     Args:
         backbone (dict): Face-ID backbone config (e.g. ``dict(type='SFace')``).
-        head (dict): Head config (e.g. ``dict(type='DINOHead', ...)``).
+        neck (dict): Projection to logits (e.g. ``dict(type='DINONeck', ...)``).
+        head (dict): The loss and its state (``dict(type='DINOHead', ...)``); its
+            ``out_channels`` come from the neck.
         pretrained (str, optional): Backbone weights: a state-dict file or the name of
             converted weights (``'sface'``). None keeps the random init. Defaults to
             ``'sface'``.
-        student_temp (float): Student softmax temperature. Defaults to 0.1.
-        teacher_temp (float): Teacher softmax temperature (sharpening). Defaults to 0.04.
-        center_momentum (float): Momentum of the running centre of teacher outputs.
-            Defaults to 0.9.
         ema_momentum (float): Weight of the *student* in each teacher update, mmengine's
             convention (``teacher = (1 - m) * teacher + m * student``): 0.004 is DINO's
             teacher momentum 0.996. Defaults to 0.004.
@@ -115,9 +108,8 @@ class VideoClusterNet(BaseModel):
         init_cfg (dict, optional): Weight initialisation config.
     """
 
-    def __init__(self, backbone: dict, head: dict, pretrained: str | None = "sface",
-                 student_temp: float = 0.1, teacher_temp: float = 0.04,
-                 center_momentum: float = 0.9, ema_momentum: float = 0.004,
+    def __init__(self, backbone: dict, neck: dict, head: dict | None = None,
+                 pretrained: str | None = "sface", ema_momentum: float = 0.004,
                  backbone_eval: bool = True, frozen_layers: int = 0,
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
@@ -125,16 +117,14 @@ class VideoClusterNet(BaseModel):
         backbone = build_model(backbone) if isinstance(backbone, dict) else backbone
         if pretrained:
             _load_pretrained(backbone, pretrained)
-        head = build_model(head) if isinstance(head, dict) else head
-        self.student = FaceNet(backbone, head, frozen_layers).to(
+        neck = build_model(neck) if isinstance(neck, dict) else neck
+        self.student = FaceNet(backbone, neck, frozen_layers).to(
             memory_format=torch.channels_last)  # about 2x faster convolutions on CPU
         self.student.set_trainable(True)
         # built after the weights are loaded: the teacher starts as a copy of the student
         self.teacher = ExponentialMovingAverage(self.student, momentum=ema_momentum)
-        self.register_buffer("center", torch.zeros(1, head.out_channels))
-        self.student_temp = student_temp
-        self.teacher_temp = teacher_temp
-        self.center_momentum = center_momentum
+        self.head = build_model(dict(dict(type="DINOHead"), **(head or {}),
+                                     out_channels=neck.out_channels))
         self.backbone_eval = backbone_eval
 
     def set_backbone_trainable(self, trainable: bool) -> None:
@@ -155,41 +145,19 @@ class VideoClusterNet(BaseModel):
         net = self.teacher.module
         was_training = net.training
         net.eval()
-        out = [net.embed(crops[i:i + batch_size].to(self.center.device))
+        device = self.head.center.device
+        out = [net.embed(crops[i:i + batch_size].to(device))
                for i in range(0, len(crops), batch_size)]
         net.train(was_training)
         return torch.cat(out) if out else crops.new_zeros((0, 0), dtype=torch.float32)
-
-    def forward(self, inputs, data_samples=None, mode: str = "tensor"):
-        if mode == "loss":
-            return self.loss(inputs)
-        if mode == "tensor":
-            return self.student.embed(inputs)
-        if mode == "predict":
-            return self.embed(inputs)
-        raise RuntimeError(f"invalid mode {mode!r}: use 'loss', 'tensor' or 'predict'")
 
     def loss(self, inputs: list[Tensor]) -> dict[str, Tensor]:
         """Symmetric VCN loss over the two views (``inputs = [faces_a, faces_b]``)."""
         # the frozen trunk is the same in student and teacher: run it once per view
         f_a, f_b = self.student.trunk(inputs[0]), self.student.trunk(inputs[1])
-        s_a, s_b = self.student.from_trunk(f_a), self.student.from_trunk(f_b)
+        student = self.student.from_trunk(f_a), self.student.from_trunk(f_b)
         with torch.no_grad():
             self.teacher.update_parameters(self.student)
             teacher = self.teacher.module
-            t_a, t_b = teacher.from_trunk(f_a), teacher.from_trunk(f_b)
-        loss = 0.5 * (distillation_loss(t_a, s_b, self.center, self.teacher_temp,
-                                         self.student_temp).mean()
-                      + distillation_loss(t_b, s_a, self.center, self.teacher_temp,
-                                          self.student_temp).mean())
-        self._update_center(torch.cat([t_a, t_b]))
-        return dict(loss=loss)
-
-    @torch.no_grad()
-    def _update_center(self, teacher_logits: Tensor) -> None:
-        from mmengine.dist import all_reduce, get_world_size
-
-        mean = teacher_logits.sum(0, keepdim=True)
-        all_reduce(mean)  # a no-op outside distributed training
-        mean = mean / (len(teacher_logits) * get_world_size())
-        self.center.mul_(self.center_momentum).add_(mean, alpha=1 - self.center_momentum)
+            teacher_logits = teacher.from_trunk(f_a), teacher.from_trunk(f_b)
+        return dict(loss=self.head.loss(student, teacher_logits))

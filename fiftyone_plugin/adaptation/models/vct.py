@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel, BaseModule
+from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from ...registry import MODELS, build_model
+from .base import SelfSupervisedModel
 
 OBJECTIVES = ("video_centralised", "clip_centralised", "temporal_average")
 
@@ -116,7 +117,7 @@ def video_frame_nce(video: Tensor, frames: Tensor, mask: Tensor, temperature: fl
 
 
 @MODELS.register_module()
-class VCT(BaseModel):
+class VCT(SelfSupervisedModel):
     """Track-level self-supervised representation learning (VCT-style).
 
     Args:
@@ -187,13 +188,14 @@ class VCT(BaseModel):
         sums.index_add_(0, owner_t, vectors)
         return F.normalize(sums, dim=-1)
 
-    def loss(self, views: list[Tensor], masks: list[Tensor],
-             group: Tensor | None = None) -> dict[str, Tensor]:
-        """Losses of two views (B, T, D) of B tracks; items of one ``group`` (B,) are not
-        negatives of each other (a track drawn twice; linked tracks)."""
+    def loss(self, inputs: dict) -> dict[str, Tensor]:
+        """Losses of two views ``inputs["views"]`` (B, T, D) x2 of B tracks, with their
+        ``masks`` (B, T) x2; items of one ``group`` (B,) are not negatives of each other (a
+        track drawn twice; linked tracks)."""
         if self.objective == "temporal_average":
             raise ValueError("objective 'temporal_average' has nothing to train")
-        (f1, f2), (m1, m2), tau = views, masks, self.temperature
+        (f1, f2), (m1, m2), tau = inputs["views"], inputs["masks"], self.temperature
+        group = inputs.get("group")
         if self.objective == "clip_centralised":
             z1, z2 = self.represent(f1, m1), self.represent(f2, m2)
             return dict(loss_clip=info_nce(z1, z2, tau, group))
@@ -207,9 +209,6 @@ class VCT(BaseModel):
             losses["loss_frame"] = self.frame_weight * frame
         return losses
 
-    def forward(self, inputs: dict, data_samples=None, mode: str = "tensor"):
-        """``inputs``: ``views`` [(B, T, D)] x2, ``masks`` [(B, T)] x2 and ``group`` (B,)
-        for ``"loss"``; ``frames`` (B, T, D) and ``mask`` (B, T) otherwise."""
-        if mode == "loss":
-            return self.loss(inputs["views"], inputs["masks"], inputs.get("group"))
+    def embed(self, inputs: dict) -> Tensor:
+        """Unit track vectors of ``inputs["frames"]`` (B, T, D) with ``mask`` (B, T)."""
         return self.represent(inputs["frames"], inputs["mask"])

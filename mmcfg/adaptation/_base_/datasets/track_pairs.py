@@ -9,7 +9,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=32,  # pairs per iteration, project default
     num_workers=2,
-    persistent_workers=False,  # AdaptationLoop rebuilds workers after each matching
+    persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(

@@ -1,13 +1,6 @@
-# 100 head-only iterations, then 2 rounds of coarse matching + 150 joint iterations.
-train_cfg = dict(
-    type='AdaptationLoop',
-    warmup_iters=100,
-    rounds=2,
-    iters_per_round=150,
-    faces_per_track=16,
-    # VideoClusterNet's Gaussian rule (its arguments: fraction=0.25, pca_dim=32, eps=1e-2,
-    # mutual=False); method='parameter_free' is the project alternative
-    matching=dict(method='gaussian'))
+# 400 iterations: with the model's TrackMatchingHook, 100 head-only, then 2 rounds of
+# coarse matching + 150 joint iterations.
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=400)
 # lr 1e-3 for the head, 1e-5 for the pretrained backbone (project default, DINO-style)
 optim_wrapper = dict(
     type='OptimWrapper',
