@@ -241,7 +241,7 @@ def load_manifest(dataset, manifest: str | Path, gt_field: str = "gt_faces",
         frames[sid] = {int(n): fo.Detections(detections=[
             fo.Detection(label=f["label"], bounding_box=f["bbox"], index=f["index"])
             for f in faces]) for n, faces in v["frames"].items()}
-    fo_io.write_frame_labels(dataset.select(ids), gt_field, frames)
+    fo_io.write_frame_labels(dataset.select(ids), gt_field, frames, "ground_truth")
     return ids
 
 

@@ -88,4 +88,4 @@ def run_peer(dataset, sid: str, out_field: str, stride: int = 1) -> None:
         frames.setdefault(n, []).append(fo.Detection(
             label=fo_io.identity_label(identity[t]), bounding_box=box, index=int(t)))
     fo_io.write_frame_labels(dataset.select(sid), out_field, {
-        sid: {n: fo.Detections(detections=d) for n, d in frames.items()}})
+        sid: {n: fo.Detections(detections=d) for n, d in frames.items()}}, "identities")

@@ -130,7 +130,7 @@ def _face_level(dataset, sid: str, method: str, out_field: str, store_dir: str) 
     names = [fo_io.identity_label(int(c)) if c >= 0 else fo_io.UNKNOWN for c in labels]
     frames = fo_io.faces_to_frames(table, [str(ObjectId()) for _ in det_ids],
                                    *sizes[sid], labels=names, with_landmarks=False)
-    fo_io.write_frame_labels(view, out_field, {sid: frames})
+    fo_io.write_frame_labels(view, out_field, {sid: frames}, "identities")
 
 
 def run(videos: Path, methods: list[str], adapt: bool = False,

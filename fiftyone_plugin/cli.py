@@ -72,28 +72,52 @@ def cmd_run(args) -> int:
     import fiftyone as fo
 
     from .api import find_identities
+    from .video import VideoError, check_decodable
 
-    missing = [v for v in args.videos if not Path(v).is_file()]
-    if missing:
-        print(f"error: video(s) not found: {', '.join(missing)}", file=sys.stderr)
+    paths = list(dict.fromkeys(str(Path(v).resolve()) for v in args.videos))
+    problems = []
+    for path in paths:  # every file, before the dataset is touched
+        try:
+            check_decodable(path)
+        except VideoError as e:
+            problems.append(str(e))
+    if problems:
+        print("error: nothing was added or run:\n" + "\n".join(f"  - {p}" for p in problems),
+              file=sys.stderr)
         return 2
+    created = args.overwrite or not fo.dataset_exists(args.dataset)
     ds = _load_or_create(args.dataset, args.overwrite)
     known = set(ds.values("filepath")) if len(ds) else set()
-    new = [str(Path(v).resolve()) for v in args.videos if str(Path(v).resolve()) not in known]
-    if new:
-        ds.add_samples([fo.Sample(filepath=v) for v in new])
-        ds.compute_metadata()
+    new = [fo.Sample(filepath=p) for p in paths if p not in known]
+    added = ds.add_samples(new) if new else []
     t0 = time.time()
-    summary = find_identities(ds, frame_stride=args.stride, embed_stride=args.embed_stride,
-                              device=args.device,
-                              detector_config=args.detector_config,
-                              detector_checkpoint=args.detector_checkpoint,
-                              method=args.method, method_params=_method_params(args),
-                              scope=args.scope,
-                              attach_unknown=args.attach_unknown, progress=_printer("pipeline"))
+    try:
+        if added:
+            ds.select(added).compute_metadata()
+        summary = find_identities(
+            ds, frame_stride=args.stride, embed_stride=args.embed_stride, device=args.device,
+            detector_config=args.detector_config, detector_checkpoint=args.detector_checkpoint,
+            method=args.method, method_params=_method_params(args), scope=args.scope,
+            attach_unknown=args.attach_unknown, overwrite=args.overwrite_fields,
+            progress=_printer("pipeline"))
+    except BaseException:
+        # the run wrote nothing: take back the samples it added (or the dataset it made)
+        if created:
+            ds.delete()
+        elif added:
+            ds.delete_samples(added)
+        raise
     print(f"done in {time.time() - t0:.1f} s: {summary}")
     print(f"open it: fiftyone app launch {ds.name}")
-    return 0
+    return _report_decode_errors(summary)
+
+
+def _report_decode_errors(summary: dict) -> int:
+    """Videos whose decoding stopped early: never a silent success (exit code 3)."""
+    for e in summary.get("decode_errors", []):
+        print(f"warning: {e['filepath']}: {e['error']} (sample tagged "
+              "'vfc:decode_error')", file=sys.stderr)
+    return 3 if summary.get("decode_errors") else 0
 
 
 def _method_args(p: argparse.ArgumentParser) -> None:
@@ -135,7 +159,8 @@ def cmd_cluster(args) -> int:
                             method=args.method, method_params=_method_params(args),
                             embeddings=args.embeddings,
                             distance=args.distance, run_key=args.run_key, scope=args.scope,
-                            attach_unknown=args.attach_unknown)
+                            attach_unknown=args.attach_unknown,
+                            overwrite=args.overwrite_fields)
     print(f"{args.method}: {summary}")
     return 0
 
@@ -314,6 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("videos", nargs="+")
     r.add_argument("--dataset", required=True)
     r.add_argument("--overwrite", action="store_true", help="start the dataset afresh")
+    r.add_argument("--overwrite-fields", action="store_true",
+                   help="replace output fields this plugin did not write")
     _common(r)
     _method_args(r)
     r.set_defaults(func=cmd_run)
@@ -321,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--dataset", required=True)
     c.add_argument("--out-field", default=fo_io.IDENTITIES_FIELD)
     c.add_argument("--run-key", default=fo_io.DEFAULT_RUN_KEY)
+    c.add_argument("--overwrite-fields", action="store_true",
+                   help="replace an --out-field this plugin did not write")
     _method_args(c)
     c.add_argument("--embeddings", default="original",
                    help="'original' or the name of adapted embeddings ('adapted')")

@@ -52,16 +52,65 @@ def require_detections_field(samples, path: str) -> str:
     return name
 
 
-def check_output_field(samples, path: str) -> str:
-    """An output frame field may be new or an existing ``fo.Detections`` field."""
+# field.info[OWNER_KEY]: what this plugin wrote in a field ("faces", "shots",
+# "identities", "ground_truth"); a field without it is the user's
+OWNER_KEY = "vfc_written"
+
+
+def field_kind(samples, path: str) -> str | None:
+    """What this plugin wrote in ``path`` (see :data:`OWNER_KEY`), None if not ours."""
+    field = samples._dataset.get_field(path)
+    return None if field is None else (field.info or {}).get(OWNER_KEY)
+
+
+def mark_field(samples, path: str, kind: str) -> None:
+    """Record that this plugin wrote ``kind`` in ``path`` (it may overwrite it later)."""
+    field = samples._dataset.get_field(path)
+    if field is not None and (field.info or {}).get(OWNER_KEY) != kind:
+        field.info = dict(field.info or {}, **{OWNER_KEY: kind})
+        field.save()
+
+
+def check_output_field(samples, path: str, kind: str, inputs: tuple[str, ...] = (),
+                       overwrite: bool = False) -> str:
+    """An output frame field may be new, or a ``fo.Detections`` field this plugin wrote the
+    same ``kind`` in before; never one of the call's ``inputs``. Any other existing field
+    is replaced only with ``overwrite=True``."""
     import fiftyone as fo
 
     name = frame_field(path)
+    if name in {frame_field(i) for i in inputs if i}:
+        raise ValueError(f"'frames.{name}' is both an input and the output of this call: "
+                         "choose another output field")
     schema = samples.get_frame_field_schema() or {}
     if name in schema and not _is_detections(schema[name], fo):
         raise ValueError(f"'frames.{name}' exists and is not an fo.Detections field; choose "
                          "another output field")
+    _check_owner(samples, f"frames.{name}", name in schema, kind, overwrite)
     return name
+
+
+def check_shots_field(samples, path: str, overwrite: bool = False) -> str:
+    """The shots' sample field: new, or ``fo.TemporalDetections`` this plugin wrote."""
+    import fiftyone as fo
+
+    field = samples.get_field_schema().get(path)
+    if field is not None and getattr(field, "document_type", None) is not fo.TemporalDetections:
+        raise ValueError(f"sample field '{path}' exists and does not hold "
+                         "fo.TemporalDetections; choose another shots field")
+    _check_owner(samples, path, field is not None, "shots", overwrite)
+    return path
+
+
+def _check_owner(samples, path: str, exists: bool, kind: str, overwrite: bool) -> None:
+    if not exists or overwrite:
+        return
+    other = field_kind(samples, path)
+    if other != kind:
+        held = f" (it holds this plugin's {other})" if other else ""
+        raise ValueError(f"'{path}' exists and was not written by this plugin's {kind} step"
+                         f"{held}; choose another field, or pass overwrite=True (vfc: "
+                         "--overwrite-fields) to replace it")
 
 
 def _is_detections(field, fo) -> bool:
@@ -135,8 +184,10 @@ def faces_to_frames(table: FaceTable, det_ids: list[str], width: int, height: in
     return {n: fo.Detections(detections=d) for n, d in frames.items()}
 
 
-def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, object]]) -> None:
-    """Replace frame field ``field`` of the given videos in one bulk write.
+def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, object]],
+                       kind: str) -> None:
+    """Replace frame field ``field`` of the given videos in one bulk write and mark it as
+    holding this plugin's ``kind``.
 
     Frames that had a value before and get none now are cleared, so a re-run never leaves
     stale labels behind.
@@ -163,6 +214,7 @@ def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, obje
     if values:
         view.select(list(values)).set_values(f"frames.{name}", values, key_field="id",
                                              dynamic=True)
+    mark_field(samples, f"frames.{name}", kind)
 
 
 def shots_to_label(shots: list[tuple[int, int]]):
@@ -173,23 +225,14 @@ def shots_to_label(shots: list[tuple[int, int]]):
         for i, (a, b) in enumerate(shots)])
 
 
-def write_sample_labels(samples, field: str, per_sample: dict[str, object]) -> None:
+def write_sample_labels(samples, field: str, per_sample: dict[str, object], kind: str) -> None:
     if per_sample:
         samples.select(list(per_sample)).set_values(field, per_sample, key_field="id")
+        mark_field(samples, field, kind)
 
 
 def identity_label(k: int) -> str:
     return f"id_{k:03d}"
-
-
-def save_run(samples, run_key: str, config: dict, results: dict) -> None:
-    """Store a run (config + results) on the dataset, replacing one with the same key."""
-    dataset = samples._dataset
-    if run_key in dataset.list_runs():
-        dataset.delete_run(run_key)
-    cfg = dataset.init_run(**config)
-    dataset.register_run(run_key, cfg)
-    dataset.save_run_results(run_key, dataset.init_run_results(run_key, **results))
 
 
 def color_by_label(samples, field: str) -> None:

@@ -46,6 +46,32 @@ def probe(path: str) -> VideoInfo:
         cap.release()
 
 
+def count_tolerance(num_frames: int) -> int:
+    """Frames a container's count may be off by (estimated from duration and rate by some
+    formats) before a shortfall means the file is cut short or corrupt."""
+    return max(2, num_frames // 100)
+
+
+def check_decodable(path: str) -> VideoInfo:
+    """Probe a video and decode its last frames, before any heavy work: a missing,
+    unreadable or truncated file raises :class:`VideoError` saying so."""
+    info = probe(path)
+    if info.num_frames <= 1:
+        return info
+    cap = open_video(path)
+    try:
+        for number in (info.num_frames, info.num_frames - count_tolerance(info.num_frames)):
+            cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, number - 1))
+            if cap.read()[0]:
+                return info
+    finally:
+        cap.release()
+    raise VideoError(f"cannot decode {path}: its last frames (of {info.num_frames} the "
+                     "container announces) do not decode, so the file is cut short or "
+                     "corrupt. Replace it, or re-encode what is readable (e.g. ffmpeg -i IN "
+                     "-c:v libx264 OUT.mp4).")
+
+
 def iter_frames(path: str, stride: int = 1, max_frames: int | None = None,
                 only: set[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame_number, BGR frame)`` for every ``stride``-th frame.

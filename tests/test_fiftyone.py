@@ -340,8 +340,19 @@ def test_cli_cluster_evaluate_and_import(dataset, tmp_path, capsys):
     fo.delete_dataset(name)
 
 
+@pytest.fixture
+def forms_may_use(tmp_path):
+    """The App config allows forms to name config files under ``tmp_path``."""
+    from fiftyone_plugin.operators.paths import PLUGIN_NAME
+
+    fo.app_config.plugins[PLUGIN_NAME] = {"config_dirs": [str(tmp_path)]}
+    yield tmp_path
+    fo.app_config.plugins.pop(PLUGIN_NAME)
+
+
 @pytest.mark.slow
-def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_path):
+def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_path,
+                                                  forms_may_use):
     from fiftyone_plugin.adaptation.train import DEFAULT_CONFIG
 
     _video_dataset(dataset, two_shot_video)
@@ -384,7 +395,8 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
 
 @pytest.mark.slow
 def test_track_embeddings_operator_and_cli_feed_clustering(dataset, two_shot_video,
-                                                           blank_video, tmp_path, capsys):
+                                                           blank_video, tmp_path, capsys,
+                                                           forms_may_use):
     from fiftyone_plugin.adaptation.train import REPO_CONFIGS
 
     _video_dataset(dataset, two_shot_video, blank_video)  # the blank one has no track

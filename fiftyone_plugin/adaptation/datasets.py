@@ -25,7 +25,7 @@ class TrackPairDataset(torch.utils.data.Dataset):
 
     Args:
         data_root (str): Face-store folder of a dataset (``vfc`` puts it under
-            ``$VFC_CACHE_DIR/stores/<dataset name>``).
+            ``$VFC_CACHE_DIR/stores/<dataset id>``).
         keys (list[str], optional): Videos (sample ids) to use; None uses every video in
             ``data_root``.
         pipeline (list[dict]): Augmentations applied to each face of a pair.

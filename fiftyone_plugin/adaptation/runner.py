@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
-import warnings
+import copyreg
+import pickle
 from pathlib import Path
 
+import numpy as np
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from numpy._core import multiarray as np_multiarray
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
@@ -23,7 +26,7 @@ class AdaptationRunner(Runner):
     - ``data_source=dict(dataset=NAME, store_dir=None)`` in the config fills
       ``train_dataloader.dataset`` (store folder and videos) from a FiftyOne dataset, so a
       config can name a dataset instead of a crop-store path;
-    - checkpoints resume under torch >= 2.6 (:func:`trusted_checkpoints`);
+    - checkpoints resume with ``weights_only=True`` (:func:`trusted_checkpoints`);
     - training builds its loop and hooks in the config's scope whatever scope is current.
 
     What training leaves behind (embeddings in the face store, the adapted backbone and
@@ -56,40 +59,51 @@ class AdaptationRunner(Runner):
             super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
 
 
+def _plain_history_buffer(buffer: HistoryBuffer):
+    """Pickle a message-hub ``HistoryBuffer`` as its constructor call on plain lists.
+
+    By default it pickles its statistics as bound methods (``getattr``), which
+    ``torch.load(weights_only=True)`` cannot admit safely; as plain numbers a checkpoint
+    loads with ``HistoryBuffer`` as its only allowed class (:data:`CHECKPOINT_GLOBALS`)."""
+    return HistoryBuffer, (buffer._log_history.tolist(), buffer._count_history.tolist(),
+                           buffer.max_length)
+
+
+copyreg.pickle(HistoryBuffer, _plain_history_buffer)
+# the classes beyond tensors and plain containers that an adaptation checkpoint holds: the
+# log history, and numpy float scalars (the timer hook's ``eta``), rebuilt from raw bytes
+CHECKPOINT_GLOBALS = [HistoryBuffer, np_multiarray.scalar, np.dtype, np.dtypes.Float64DType]
+
+
 @contextlib.contextmanager
 def trusted_checkpoints():
-    """Let mmengine's ``torch.load`` unpickle full checkpoints inside this block.
-
-    torch >= 2.6 loads with ``weights_only=True`` by default, and an mmengine checkpoint
-    cannot pass it: the message hub's ``HistoryBuffer`` pickles its statistics as bound
-    methods (``getattr``), which no allow-list admits safely. The runner only resumes or
-    loads checkpoints that a training run wrote (its ``work_dir``, ``load_from``), as
-    mmengine's own unreleased fix does (``weights_only=False``); everything else in the
-    project loads with ``weights_only=True``.
-    """
-    old = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
-    os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
+    """Load the runner's checkpoints with ``weights_only=True`` (torch's default) and
+    :data:`CHECKPOINT_GLOBALS` allowed, for this block only: no process-wide switch."""
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+        with torch.serialization.safe_globals(CHECKPOINT_GLOBALS):
             yield
-    finally:
-        if old is None:
-            os.environ.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", None)
-        else:
-            os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = old
+    except pickle.UnpicklingError as e:
+        raise RuntimeError(
+            "this checkpoint holds more than weights and training state (it may come from "
+            "an earlier version of the plugin, which pickled its log history as code): it "
+            f"cannot be loaded safely. Start the run again without resume. ({e})") from None
 
 
 def resolve_data_source(dataset: str, store_dir: str | None = None,
                         ids: list[str] | None = None) -> tuple[str, list[str]]:
     """The face-store folder and the video ids of a FiftyOne dataset (or of ``ids``)."""
-    from ..embedding.store import default_store_root, stored_keys
+    from ..embedding.store import stored_keys
 
-    root = Path(store_dir) if store_dir else default_store_root(dataset)
-    if ids is None:
+    if store_dir is None or ids is None:
         import fiftyone as fo
 
-        ids = fo.load_dataset(dataset).values("id")
+        from ..api import face_store_root
+
+        samples = fo.load_dataset(dataset)
+        root = face_store_root(samples, store_dir)
+        ids = samples.values("id") if ids is None else ids
+    else:
+        root = Path(store_dir)
     keys = stored_keys(root, ids)
     if not keys:
         raise FileNotFoundError(f"no stored faces for dataset '{dataset}' under {root}: run "

@@ -25,9 +25,49 @@ def sub_progress(progress, k: int, n: int):
     return lambda f, label: progress((k + f) / n, label)
 
 
+STORE_INFO_KEY = "vfc_face_store"  # dataset.info: the id of the dataset its store is for
+
+
 def face_store_root(samples, store_dir: str | None = None) -> Path:
-    """The face store folder of a collection's dataset (``store_dir`` when given)."""
-    return Path(store_dir) if store_dir else default_store_root(samples._dataset.name)
+    """The face store folder of a collection's dataset (``store_dir`` when given), keyed by
+    the dataset's id. A clone has a new id and no store: reading it says what to do."""
+    if store_dir:
+        return Path(store_dir)
+    dataset = samples._dataset
+    root = default_store_root(str(dataset._doc.id))
+    _adopt_store_named_after(dataset, root)
+    return root
+
+
+def _adopt_store_named_after(dataset, root: Path) -> None:
+    """Stores of earlier versions were named after the dataset: move a safe one to its id."""
+    name = dataset.name
+    legacy = root.parent / name
+    if (not root.exists() and Path(name).name == name and not name.startswith(".")
+            and legacy.is_dir() and not (dataset.info or {}).get(STORE_INFO_KEY)):
+        legacy.rename(root)
+
+
+def require_own_store(samples, root: Path) -> None:
+    """A clear error when a dataset has no store of its own but names another's (a clone)."""
+    dataset = samples._dataset
+    origin = (dataset.info or {}).get(STORE_INFO_KEY)
+    if root.is_dir() and any(root.iterdir()) or not origin or origin == str(dataset._doc.id):
+        return
+    other = default_store_root(origin)
+    raise FileNotFoundError(
+        f"dataset {dataset.name!r} has no face store of its own: its faces were stored for "
+        f"dataset id {origin} (it was cloned or copied from that dataset). Run "
+        "find_identities (or embed_faces) on it, or pass store_dir="
+        f"'{other}' to read that dataset's store")
+
+
+def mark_store_owner(samples) -> None:
+    """Record in ``dataset.info`` which dataset the store belongs to (clones copy it)."""
+    dataset = samples._dataset
+    if (dataset.info or {}).get(STORE_INFO_KEY) != str(dataset._doc.id):
+        dataset.info = dict(dataset.info or {}, **{STORE_INFO_KEY: str(dataset._doc.id)})
+        dataset.save()
 
 
 def build_detector(detector_config, checkpoint, score_thr, batch_size, device):
@@ -70,8 +110,9 @@ def read_face_tables(samples, field: str):
 
 
 @contextmanager
-def store_transaction():
-    """Store writers that commit only if the whole block (dataset writes included) worked."""
+def store_transaction(samples=None):
+    """Store writers that commit only if the whole block (dataset writes included) worked;
+    with ``samples`` (the default store), the dataset then records that it owns it."""
     writers: dict[str, FaceStoreWriter] = {}
     try:
         yield writers
@@ -81,6 +122,8 @@ def store_transaction():
         raise
     for w in writers.values():
         w.commit()
+    if samples is not None:
+        mark_store_owner(samples)
 
 
 def finish_store(writer: FaceStoreWriter, r: VideoResult) -> None:

@@ -18,8 +18,8 @@ from ..pipeline import (DEFAULT_EMBED_STRIDE, AlignFaces, DetectFaces, DetectSho
 from ..tracking.retrack import retrack
 from ..tracking.tracks import QualityRules, quality_score
 from . import runs
-from ._common import (build_detector, build_embedder, build_tracker, collection_videos,
-                      face_store_root, finish_store, read_face_tables, store_transaction,
+from .checks import check_videos, checking
+from ._common import (build_detector, build_embedder, build_tracker, face_store_root, finish_store, read_face_tables, store_transaction,
                       sub_progress, summarize)
 from .identities import DEFAULT_RUN_KEY, cluster_and_write, clustering_method
 
@@ -28,7 +28,7 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
                  shots_field: str | None = fo_io.SHOTS_FIELD, detector_config: str | None = None,
                  detector_checkpoint: str | None = None, score_thr: float | None = None,
                  frame_stride: int = 1, batch_size: int = 8, device: str = "cpu",
-                 progress=None) -> dict:
+                 overwrite: bool = False, progress=None) -> dict:
     """Detect faces (boxes, scores, 5 landmarks) and shot cuts in every video.
 
     Args:
@@ -44,13 +44,20 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
         frame_stride (int): Process every n-th frame. Defaults to 1.
         batch_size (int): Frames per detector batch. Defaults to 8.
         device (str): Torch device. Defaults to ``"cpu"``.
+        overwrite (bool): Replace output fields this plugin did not write. Defaults to
+            False: such a field is an error.
         progress (callable, optional): ``progress(fraction, label)``.
 
     Returns:
-        dict: ``num_videos``, ``num_faces``, ``num_shots``.
+        dict: ``num_videos``, ``num_faces``, ``num_shots``, and ``decode_errors`` (videos
+        whose decoding stopped early, tagged ``DECODE_ERROR_TAG``).
     """
-    ids, paths = collection_videos(sample_collection)
-    fo_io.check_output_field(sample_collection, out_field)
+    with checking() as check:
+        ids, paths = check_videos(sample_collection, check)
+        check(fo_io.check_output_field, sample_collection, out_field, "faces",
+              overwrite=overwrite)
+        if shots_field:
+            check(fo_io.check_shots_field, sample_collection, shots_field, overwrite)
     detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
     results = {}
     for k, (sid, path) in enumerate(zip(ids, paths)):
@@ -60,8 +67,8 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
     _write_faces(sample_collection, out_field, results)
     if shots_field:
         fo_io.write_sample_labels(sample_collection, shots_field, {
-            sid: fo_io.shots_to_label(r.shots) for sid, r in results.items()})
-    return summarize(results)
+            sid: fo_io.shots_to_label(r.shots) for sid, r in results.items()}, "shots")
+    return dict(summarize(results), decode_errors=_tag_decode_errors(sample_collection, results))
 
 
 def _write_faces(samples, field, results: dict[str, VideoResult]) -> None:
@@ -71,7 +78,20 @@ def _write_faces(samples, field, results: dict[str, VideoResult]) -> None:
         q = (quality_score(t.scores, t.sizes, t.sharpness) if t.sharpness is not None
              else None)
         per_sample[sid] = fo_io.faces_to_frames(t, r.det_ids, r.width, r.height, quality=q)
-    fo_io.write_frame_labels(samples, field, per_sample)
+    fo_io.write_frame_labels(samples, field, per_sample, "faces")
+
+
+DECODE_ERROR_TAG = "vfc:decode_error"
+
+
+def _tag_decode_errors(samples, results: dict[str, VideoResult]) -> list[dict]:
+    """Tag the videos whose decoding stopped early (untag the others) and list them."""
+    bad = [sid for sid, r in results.items() if r.decode_error]
+    samples.select([sid for sid in results if sid not in bad]).untag_samples(DECODE_ERROR_TAG)
+    if bad:
+        samples.select(bad).tag_samples(DECODE_ERROR_TAG)
+    return [dict(sample_id=sid, filepath=results[sid].path, error=results[sid].decode_error,
+                 frames_read=results[sid].num_frames_processed) for sid in bad]
 
 
 def _shot_starts(samples, shots_field: str | None) -> dict[str, list[int]]:
@@ -135,7 +155,7 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     ids, paths, sizes, faces = read_face_tables(sample_collection, in_field)
     embedder = build_embedder(backbone, checkpoint, device)
     root = face_store_root(sample_collection, store_dir)
-    with store_transaction() as writers:
+    with store_transaction(None if store_dir else sample_collection) as writers:
         results = _stored_passes(
             writers, root, ids, paths, embedder, store_crops, batch_size, progress,
             lambda sid, writer: [StoredFaces(*faces[sid]), AlignFaces(embedder.input_size[0]),
@@ -181,27 +201,38 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                     store_crops: bool = True, embed_stride: int = DEFAULT_EMBED_STRIDE,
                     batch_size: int = 8, device: str = "cpu",
                     run_key: str = DEFAULT_RUN_KEY, scope: str = "video",
-                    attach_unknown: bool = True, progress=None) -> dict:
+                    attach_unknown: bool = True, overwrite: bool = False,
+                    progress=None) -> dict:
     """The whole pipeline in one decode per video: shots, faces, tracks, embeddings,
     identities (``scope`` and ``attach_unknown`` as :func:`cluster_faces`). Writes
     ``faces_field``, ``shots_field``, ``identities_field``, the face store
     and a run under ``run_key``; nothing is written unless every video succeeded.
-    ``embed_stride``: embed one usable face in n of each track (1: every face).
+    ``embed_stride``: embed one usable face in n of each track (1: every face);
+    ``overwrite``: replace output fields this plugin did not write.
+
+    Everything is checked before a model loads, and every problem found is reported at
+    once (:class:`~fiftyone_plugin.api.checks.InvalidInputs`).
 
     Returns:
-        dict: counts of videos, shots, faces, tracks, identities and unknown tracks.
+        dict: counts of videos, shots, faces, tracks, identities and unknown tracks, and
+        ``decode_errors`` (as :func:`detect_faces`).
     """
-    config = clustering_method(method, n_clusters, threshold, method_params, scope,
-                               verification=None)
-    runs.check_run_key(sample_collection, run_key, runs.IdentityClusteringConfig)
-    ids, paths = collection_videos(sample_collection)
-    fo_io.check_output_field(sample_collection, faces_field)
-    fo_io.check_output_field(sample_collection, identities_field)
+    with checking() as check:
+        check(clustering_method, method, n_clusters, threshold, method_params, scope,
+              verification=None)
+        check(runs.check_run_key, sample_collection, run_key, runs.IdentityClusteringConfig)
+        ids, paths = check_videos(sample_collection, check)
+        check(fo_io.check_output_field, sample_collection, faces_field, "faces",
+              overwrite=overwrite)
+        check(fo_io.check_output_field, sample_collection, identities_field, "identities",
+              inputs=(faces_field,), overwrite=overwrite)
+        if shots_field:
+            check(fo_io.check_shots_field, sample_collection, shots_field, overwrite)
     detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
     embedder = build_embedder(backbone, backbone_checkpoint, device)
     rules = quality or QualityRules()
     root = face_store_root(sample_collection, store_dir)
-    with store_transaction() as writers:
+    with store_transaction(None if store_dir else sample_collection) as writers:
         # steps per video: a fresh tracker, cut detector and sampler each
         results = _stored_passes(
             writers, root, ids, paths, embedder, store_crops, batch_size, progress,
@@ -218,7 +249,7 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
             _write_faces(sample_collection, faces_field, results)
             if shots_field:
                 fo_io.write_sample_labels(sample_collection, shots_field, {
-                    sid: fo_io.shots_to_label(r.shots) for sid, r in results.items()})
+                    sid: fo_io.shots_to_label(r.shots) for sid, r in results.items()}, "shots")
 
         summary = cluster_and_write(
             sample_collection, {sid: (r.faces, r.det_ids) for sid, r in results.items()},
@@ -226,4 +257,5 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
             config, run_key, faces_field, extra_writes=write_faces_and_shots,
             run_config=dict(scope=scope, attach_unknown=attach_unknown))
     return dict(summary, num_videos=len(ids),
-                num_shots=int(sum(len(r.shots) for r in results.values())))
+                num_shots=int(sum(len(r.shots) for r in results.values())),
+                decode_errors=_tag_decode_errors(sample_collection, results))

@@ -12,7 +12,8 @@ from ..clustering.videos import check_scope, cluster_tracks
 from ..embedding.store import FaceStore
 from ..tracking.tracks import FaceTable, QualityRules
 from . import runs
-from ._common import read_face_tables, face_store_root
+from .checks import checking
+from ._common import face_store_root, read_face_tables, require_own_store
 
 
 DEFAULT_RUN_KEY = fo_io.DEFAULT_RUN_KEY
@@ -42,7 +43,7 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                   embeddings: str = "original", distance: str = "cosine",
                   run_key: str = DEFAULT_RUN_KEY, save_views: bool = True,
                   scope: str = "video", attach_unknown: bool = True,
-                  progress=None) -> dict:
+                  overwrite: bool = False, progress=None) -> dict:
     """Group face tracks into identities and write ``out_field`` (``id_000``, ...).
 
     Track faces come from the face store (``embed_faces``); tracks sharing a frame never
@@ -69,22 +70,24 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
             videos: identities span videos). See :func:`cluster_tracks`.
         attach_unknown (bool): Join tracks the quality rules left out to an identity that
             is confidently close; the rest stay ``unknown``. Defaults to True.
+        overwrite (bool): Replace an ``out_field`` this plugin did not write. Defaults to
+            False: such a field is an error.
 
     Returns:
         dict: ``num_identities``, ``num_tracks``, ``num_unknown_tracks``, ``num_faces``.
     """
-    if distance not in ("cosine", "loss"):
-        raise ValueError(f"distance must be 'cosine' or 'loss', not {distance!r}")
-    if distance == "loss" and method != "parameter_free":
-        raise ValueError("distance='loss' works with method 'parameter_free' only")
-    config = clustering_method(method, n_clusters, threshold, method_params, scope,
-                               verification=None if distance == "loss" else
-                               DEFAULT_HAC_THRESHOLD)
-    runs.check_run_key(sample_collection, run_key, runs.IdentityClusteringConfig)
+    with checking() as check:
+        check(_check_distance, distance, method)
+        config = check(clustering_method, method, n_clusters, threshold, method_params,
+                       scope, verification=None if distance == "loss" else
+                       DEFAULT_HAC_THRESHOLD)
+        check(runs.check_run_key, sample_collection, run_key, runs.IdentityClusteringConfig)
+        check(fo_io.check_output_field, sample_collection, out_field, "identities",
+              inputs=(in_field,), overwrite=overwrite)
     ids, _, sizes, faces = read_face_tables(sample_collection, in_field)
-    fo_io.check_output_field(sample_collection, out_field)
     rules = quality or QualityRules()
     root = face_store_root(sample_collection, store_dir)
+    require_own_store(sample_collection, root)
     heads = set()
     for sid in ids:
         table, det_ids = faces[sid]
@@ -117,6 +120,13 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                                              scope=scope, attach_unknown=attach_unknown))
 
 
+def _check_distance(distance: str, method: str) -> None:
+    if distance not in ("cosine", "loss"):
+        raise ValueError(f"distance must be 'cosine' or 'loss', not {distance!r}")
+    if distance == "loss" and method != "parameter_free":
+        raise ValueError("distance='loss' works with method 'parameter_free' only")
+
+
 def cluster_and_write(samples, faces, sizes, out_field, rules, method: ClusteringMethod,
                       run_key, in_field, extra_writes=None, save_views=True,
                       run_config=None) -> dict:
@@ -130,7 +140,7 @@ def cluster_and_write(samples, faces, sizes, out_field, rules, method: Clusterin
                   for sid, (t, d) in faces.items()}
     if extra_writes is not None:
         extra_writes()
-    fo_io.write_frame_labels(samples, out_field, per_sample)
+    fo_io.write_frame_labels(samples, out_field, per_sample, "identities")
     num_tracks = sum(len(set(t.tracks[t.tracks >= 0].tolist())) for t, _ in faces.values())
     clustered = sum(len(a) for a in assignment.values())
     identities = sorted({c for a in assignment.values() for c in a.values()})

@@ -9,7 +9,7 @@ import numpy as np
 from .. import fo_io
 from ..embedding.store import FaceStore
 from . import runs
-from ._common import collection_videos, face_store_root, sub_progress
+from ._common import collection_videos, face_store_root, require_own_store, sub_progress
 
 
 DEFAULT_ADAPT_KEY = fo_io.DEFAULT_ADAPT_KEY
@@ -43,6 +43,7 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
     ids, _ = collection_videos(sample_collection)
     runs.check_run_key(sample_collection, run_key, runs.FaceAdaptationConfig)
     root = face_store_root(sample_collection, store_dir)
+    require_own_store(sample_collection, root)
     for sid in ids:
         FaceStore(root, sid).crops()  # clear errors before any training
     return _train(sample_collection, ids, root, config or DEFAULT_CONFIG, out_embeddings,
@@ -86,6 +87,7 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
     ids, _ = collection_videos(sample_collection)
     runs.check_run_key(sample_collection, run_key, runs.FaceAdaptationConfig)
     root = face_store_root(sample_collection, store_dir)
+    require_own_store(sample_collection, root)
     config = config or REPO_CONFIGS / "vct_videocentral_sface_200it_pervideo.py"
     work_dir = _work_dir(sample_collection, run_key, work_dir)
     # reads every store (a clear error when one is missing) before any training
@@ -114,7 +116,8 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
 def _work_dir(samples, run_key: str, work_dir: str | None) -> str:
     from ..assets import cache_dir
 
-    return work_dir or str(cache_dir() / "adaptation" / samples._dataset.name / run_key)
+    # keyed by the dataset's id (never its name) and the run key (a valid identifier)
+    return work_dir or str(cache_dir() / "adaptation" / str(samples._dataset._doc.id) / run_key)
 
 
 def _train(samples, ids, root: Path, config, out_embeddings: str, work_dir: str,

@@ -14,6 +14,7 @@ from pathlib import Path
 import fiftyone.types as fot
 import fiftyone.utils.data as foud
 
+from .. import fo_io
 from .tracks import GroundTruthTrack, tracks_to_frames
 
 
@@ -148,6 +149,7 @@ def import_ground_truth(dataset, name: str, dataset_dir: str, gt_field: str = "g
         raise ValueError(f"{name} needs dataset_dir: {IMPORTERS[name].DATASET_DIR}")
     importer = IMPORTERS[name](dataset_dir, gt_field=gt_field, **options)
     dataset.add_importer(importer)
+    fo_io.mark_field(dataset, f"frames.{fo_io.frame_field(gt_field)}", "ground_truth")
     if progress is not None:
         progress(1.0, f"imported {importer.summary['videos']} videos")
     return importer.summary

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -28,9 +29,12 @@ from ..assets import cache_dir
 from ..tracking.tracks import FaceTable
 
 
-def default_store_root(dataset_name: str) -> Path:
-    """``$VFC_CACHE_DIR/stores/<dataset name>``."""
-    return cache_dir() / "stores" / dataset_name
+def default_store_root(dataset_id: str) -> Path:
+    """``$VFC_CACHE_DIR/stores/<dataset id>``: keyed by the dataset's id, so a rename keeps
+    its store and no dataset name ever becomes a path."""
+    if not re.fullmatch(r"[0-9a-f]{24}", str(dataset_id)):
+        raise ValueError(f"{dataset_id!r} is not a dataset id")
+    return cache_dir() / "stores" / str(dataset_id)
 
 
 def stored_keys(root: str | os.PathLike, keys: list[str] | None = None) -> list[str]:

@@ -5,7 +5,8 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from ..pipeline import DEFAULT_EMBED_STRIDE
-from .common import field_input, heavy_config, none_if_empty, run_with_progress, sdk_call
+from .common import field_input, heavy_config, run_with_progress, sdk_call
+from .paths import form_path
 
 
 class StageOperator(foo.Operator):
@@ -56,18 +57,36 @@ def detector_inputs(inputs: types.Object) -> None:
 
 
 class DetectorStage(StageOperator):
-    """A stage that runs the face detector: adds the detector form and arguments."""
+    """A stage that runs the face detector and writes faces: adds the detector form and
+    arguments, and ``overwrite``."""
 
     def extra_inputs(self, inputs):
         detector_inputs(inputs)
+        overwrite_input(inputs)
 
     def kwargs(self, ctx):
+        from ..assets import cache_dir
+
         return dict(super().kwargs(ctx),
-                    detector_config=none_if_empty(ctx.params.get("detector_config")),
-                    detector_checkpoint=none_if_empty(ctx.params.get("detector_checkpoint")),
+                    detector_config=form_path(ctx.params.get("detector_config"),
+                                              "detector config"),
+                    detector_checkpoint=form_path(ctx.params.get("detector_checkpoint"),
+                                                  "detector checkpoint",
+                                                  also=(cache_dir() / "weights",)),
                     score_thr=(None if ctx.params.get("score_thr") in (None, "")
                                else float(ctx.params["score_thr"])),
-                    frame_stride=int(ctx.params.get("frame_stride", 1)))
+                    frame_stride=int(ctx.params.get("frame_stride", 1)),
+                    overwrite=overwrite(ctx))
+
+
+def overwrite_input(inputs: types.Object) -> None:
+    inputs.bool("overwrite", default=False, label="Overwrite fields",
+                description="replace output fields this plugin did not write (off: such a "
+                            "field stops the run before anything happens)")
+
+
+def overwrite(ctx) -> bool:
+    return bool(ctx.params.get("overwrite", False))
 
 
 def embed_stride_input(inputs: types.Object) -> None:

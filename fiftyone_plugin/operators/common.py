@@ -44,6 +44,3 @@ def sdk_call(operator, sample_collection, params: dict, delegate: bool = False,
     return foo.execute_operator(operator.uri, ctx, params=params, request_delegation=delegate,
                                 delegation_target=delegation_target)
 
-
-def none_if_empty(value):
-    return value or None

@@ -16,8 +16,8 @@ class DetectFaces(DetectorStage):
     def __call__(self, sample_collection, out_field: str | None = None,
                  shots_field: str | None = None, detector_config: str | None = None,
                  detector_checkpoint: str | None = None, score_thr: float | None = None,
-                 frame_stride: int | None = None, delegate: bool = False,
-                 delegation_target: str | None = None):
+                 frame_stride: int | None = None, overwrite: bool | None = None,
+                 delegate: bool = False, delegation_target: str | None = None):
         """Detect faces and shot cuts (:func:`fiftyone_plugin.api.detect_faces`).
 
         Example usage::
@@ -30,7 +30,7 @@ class DetectFaces(DetectorStage):
                           out_field=out_field, shots_field=shots_field,
                           detector_config=detector_config,
                           detector_checkpoint=detector_checkpoint, score_thr=score_thr,
-                          frame_stride=frame_stride)
+                          frame_stride=frame_stride, overwrite=overwrite)
 
 
 class TrackFaces(StageOperator):
@@ -93,8 +93,8 @@ class FindIdentities(DetectorStage):
                  attach_unknown: bool | None = None, detector_config: str | None = None,
                  detector_checkpoint: str | None = None, score_thr: float | None = None,
                  frame_stride: int | None = None, embed_stride: int | None = None,
-                 delegate: bool = False, delegation_target: str | None = None,
-                 **method_params):
+                 overwrite: bool | None = None, delegate: bool = False,
+                 delegation_target: str | None = None, **method_params):
         """The whole pipeline (:func:`fiftyone_plugin.api.find_identities`);
         ``method_params`` are the method's form options (``n_clusters``, ``threshold``).
 
@@ -110,4 +110,4 @@ class FindIdentities(DetectorStage):
                           attach_unknown=attach_unknown, detector_config=detector_config,
                           detector_checkpoint=detector_checkpoint, score_thr=score_thr,
                           frame_stride=frame_stride, embed_stride=embed_stride,
-                          **method_params)
+                          overwrite=overwrite, **method_params)

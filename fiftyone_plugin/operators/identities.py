@@ -6,7 +6,7 @@ import fiftyone.operators.types as types
 from .. import api, fo_io
 from ..clustering import DEFAULT_METHOD, method_names
 from ..clustering.methods import method_class, user_options
-from .base import StageOperator
+from .base import StageOperator, overwrite, overwrite_input
 
 
 def method_inputs(inputs: types.Object) -> None:
@@ -54,18 +54,20 @@ class ClusterFaces(StageOperator):
         method_inputs(inputs)
         _embedding_inputs(inputs)
         inputs.bool("save_views", default=True, label="Save a view per identity")
+        overwrite_input(inputs)
 
     def kwargs(self, ctx):
         return dict(super().kwargs(ctx), **method_kwargs(ctx), **_embedding_kwargs(ctx),
-                    save_views=bool(ctx.params.get("save_views", True)))
+                    save_views=bool(ctx.params.get("save_views", True)),
+                    overwrite=overwrite(ctx))
 
     def __call__(self, sample_collection, in_field: str | None = None,
                  out_field: str | None = None, run_key: str | None = None,
                  method: str | None = None, scope: str | None = None,
                  attach_unknown: bool | None = None, embeddings: str | None = None,
                  distance: str | None = None, save_views: bool | None = None,
-                 delegate: bool = False, delegation_target: str | None = None,
-                 **method_params):
+                 overwrite: bool | None = None, delegate: bool = False,
+                 delegation_target: str | None = None, **method_params):
         """Cluster stored tracks into identities (:func:`fiftyone_plugin.api.cluster_faces`);
         ``method_params`` are the method's form options (``n_clusters``, ``threshold``).
 
@@ -79,7 +81,8 @@ class ClusterFaces(StageOperator):
         return self._call(sample_collection, delegate, delegation_target, in_field=in_field,
                           out_field=out_field, run_key=run_key, method=method, scope=scope,
                           attach_unknown=attach_unknown, embeddings=embeddings,
-                          distance=distance, save_views=save_views, **method_params)
+                          distance=distance, save_views=save_views, overwrite=overwrite,
+                          **method_params)
 
 
 def _embedding_inputs(inputs: types.Object) -> None:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .. import api
-from .common import none_if_empty
 from .base import StageOperator
+from .paths import form_path
 
 
 class _TrainingStage(StageOperator):
@@ -15,7 +15,7 @@ class _TrainingStage(StageOperator):
         inputs.str("config", label="Config file", description=self.CONFIG_HELP)
 
     def kwargs(self, ctx):
-        return dict(super().kwargs(ctx), config=none_if_empty(ctx.params.get("config")))
+        return dict(super().kwargs(ctx), config=form_path(ctx.params.get("config"), "config"))
 
 
 class AdaptFaces(_TrainingStage):

@@ -23,6 +23,7 @@ class VideoResult:
     det_ids: list[str]
     shots: list[tuple[int, int]] = field(default_factory=list)
     num_frames_processed: int = 0
+    decode_error: str | None = None  # decoding stopped early: what was read, of how much
 
 
 @dataclass

@@ -8,7 +8,7 @@ from ..embedding.embedder import FaceEmbedder
 from ..embedding.store import FaceStoreWriter
 from ..tracking.tracker import FaceTracker
 from ..tracking.tracks import QualityRules
-from ..video import iter_batches, iter_frames, probe
+from ..video import VideoInfo, count_tolerance, iter_batches, iter_frames, probe
 from .state import FrameBatch, VideoResult, VideoState
 from .steps import (AlignFaces, DetectFaces, DetectShots, EmbedFaces, FaceSource, StoreCrops,
                     TrackFaces, VideoStep)
@@ -42,7 +42,27 @@ def run_video_pass(path: str, steps: list[VideoStep], batch_size: int = 8,
         if progress is not None:
             done = len(state.frame_numbers)
             progress(min(done / total, 1.0), f"{done} frames of {path}")
-    return state.result()
+    result = state.result()
+    result.decode_error = _shortfall(info, stride, only, state.frame_numbers)
+    return result
+
+
+def _shortfall(info: VideoInfo, stride: int, only: set[int] | None,
+               numbers: list[int]) -> str | None:
+    """Why decoding stopped before the frames it should reach, or None."""
+    if only is not None:
+        wanted = max(only, default=0)
+        tolerance = 0  # those frames were decoded before: each must decode again
+    elif info.num_frames:
+        wanted = 1 + (info.num_frames - 1) // stride * stride
+        tolerance = count_tolerance(info.num_frames)
+    else:
+        return None  # the container gives no count to check against
+    last = numbers[-1] if numbers else 0
+    if last + tolerance >= wanted:
+        return None
+    return (f"decoding stopped after frame {last} of {info.num_frames} (the container's "
+            f"count): {len(numbers)} frames read; the file is cut short or corrupt")
 
 
 def find_faces_steps(detector: FaceDetector, tracker: FaceTracker, embedder: FaceEmbedder,

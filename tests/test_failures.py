@@ -1,0 +1,276 @@
+"""What goes wrong, and what is left afterwards: bad inputs are refused before any work with
+every problem listed, nothing is half-written, broken videos are reported, the face store
+follows the dataset's id, and App forms cannot run code (issue 14)."""
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+fo = pytest.importorskip("fiftyone")
+import fiftyone.operators as foo  # noqa: E402
+from fiftyone.operators.executor import ExecutionError  # noqa: E402
+
+from fiftyone_plugin import api  # noqa: E402
+from fiftyone_plugin.api.checks import InvalidInputs  # noqa: E402
+from fiftyone_plugin.video import VideoError  # noqa: E402
+
+URI = "@video-face-clustering/faces"
+
+
+@pytest.fixture
+def dataset():
+    ds = fo.Dataset()
+    yield ds
+    if fo.dataset_exists(ds.name):
+        ds.delete()
+
+
+def _videos(ds, *paths):
+    ds.add_samples([fo.Sample(filepath=str(p)) for p in paths])
+    return ds
+
+
+def _state(ds):
+    """Schema, frames, labels, runs, views, tags and the dataset's face store."""
+    root = api.face_store_root(ds)
+    store = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) if root.exists() \
+        else []
+    frames = ds.count("frames")
+    labels = ds.count("frames.faces.detections") if "faces" in (
+        ds.get_frame_field_schema() or {}) else None
+    return (sorted(ds.get_frame_field_schema() or {}), sorted(ds.get_field_schema()), frames,
+            labels, ds.list_runs(), ds.list_saved_views(), ds.count_sample_tags(), store)
+
+
+def _corrupt_in_the_middle(src: str, out: Path) -> str:
+    """The video with a run of bytes zeroed at 40 %: it opens and its last frames decode,
+    but reading stops there."""
+    data = bytearray(Path(src).read_bytes())
+    a, n = len(data) * 2 // 5, len(data) // 10
+    data[a:a + n] = bytes(n)
+    out.write_bytes(bytes(data))
+    return str(out)
+
+
+def _cut(src: str, out: Path, fraction: float = 0.5) -> str:
+    data = Path(src).read_bytes()
+    out.write_bytes(data[:int(len(data) * fraction)])
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def avi_video(photos, tmp_path_factory) -> str:
+    """75 frames of Obama in an MJPG AVI (a container that stays readable when damaged)."""
+    from fixtures.videos import photo_frame
+
+    path = tmp_path_factory.mktemp("avi") / "obama.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (320, 180))
+    for i in range(75):
+        writer.write(photo_frame(photos["obama"], x=0.45 + 0.002 * i))
+    writer.release()
+    return str(path)
+
+
+# --- validate everything first ----------------------------------------------------------
+
+def test_invalid_run_key_changes_nothing(dataset, two_shot_video):
+    _videos(dataset, two_shot_video)
+    before = _state(dataset)
+    with pytest.raises(ValueError, match="run key 'my run' is not valid"):
+        api.find_identities(dataset, run_key="my run")
+    assert _state(dataset) == before
+
+
+def test_a_user_field_of_another_type_is_refused_first(dataset, two_shot_video):
+    _videos(dataset, two_shot_video)
+    dataset.add_sample_field("shots", fo.StringField)
+    dataset.set_values("shots", ["my notes"])
+    before = _state(dataset)
+    with pytest.raises(ValueError, match="'shots' exists and does not hold"):
+        api.find_identities(dataset)
+    assert _state(dataset) == before and dataset.values("shots") == ["my notes"]
+
+
+def test_outputs_never_replace_inputs_or_user_fields_unless_asked(dataset, two_shot_video):
+    _videos(dataset, two_shot_video)
+    api.find_identities(dataset)
+    user = {dataset.first().id: {1: fo.Detections(detections=[
+        fo.Detection(label="Barack", bounding_box=[0.1, 0.1, 0.2, 0.2], index=0)])}}
+    dataset.set_values("frames.gt_faces", user, key_field="id")
+    before = _state(dataset)
+    with pytest.raises(ValueError, match="both an input and the output"):
+        api.cluster_faces(dataset, out_field="frames.faces")
+    with pytest.raises(ValueError, match="not written by this plugin's identities step"):
+        api.cluster_faces(dataset, out_field="frames.gt_faces")
+    with pytest.raises(ValueError, match="holds this plugin's identities"):
+        api.detect_faces(dataset, out_field="frames.identities")
+    assert _state(dataset) == before
+    assert dataset.distinct("frames.gt_faces.detections.label") == ["Barack"]
+    # re-running into the plugin's own fields is fine; a user's field only when asked
+    api.cluster_faces(dataset)
+    api.cluster_faces(dataset, out_field="frames.gt_faces", run_key="mine", overwrite=True)
+    assert "Barack" not in dataset.distinct("frames.gt_faces.detections.label")
+
+
+def test_every_problem_is_listed_before_any_model_loads(dataset, two_shot_video, tmp_path,
+                                                        monkeypatch):
+    import fiftyone_plugin.api.faces as faces
+
+    def no_models(*args, **kwargs):
+        raise AssertionError("a model was loaded before the inputs were checked")
+
+    monkeypatch.setattr(faces, "build_detector", no_models)
+    empty = tmp_path / "zero.mp4"
+    empty.write_bytes(b"")
+    _videos(dataset, two_shot_video, two_shot_video, empty)
+    dataset.add_sample_field("shots", fo.StringField)
+    before = _state(dataset)
+    with pytest.raises(InvalidInputs) as info:
+        api.find_identities(dataset, run_key="no good", method="kmeans")
+    problems = info.value.problems
+    assert len(problems) == 4
+    assert any("video 3 of 3" in p and "zero.mp4" in p for p in problems)
+    assert any("run key" in p for p in problems)
+    assert any("kmeans" in p for p in problems)
+    assert any("'shots'" in p for p in problems)
+    assert _state(dataset) == before
+
+
+def test_a_video_cut_short_is_refused_before_work(dataset, avi_video, tmp_path):
+    _videos(dataset, _cut(avi_video, tmp_path / "cut.avi"))
+    before = _state(dataset)
+    with pytest.raises(VideoError, match="cut short or corrupt"):
+        api.find_identities(dataset)
+    assert _state(dataset) == before
+
+
+# --- decode errors -------------------------------------------------------------------
+
+def test_a_video_corrupt_in_the_middle_is_reported_and_tagged(dataset, avi_video, tmp_path):
+    bad = _corrupt_in_the_middle(avi_video, tmp_path / "mid.avi")
+    _videos(dataset, avi_video, bad)
+    summary = api.find_identities(dataset)
+    [error] = summary["decode_errors"]
+    assert error["filepath"] == bad and error["frames_read"] < 75
+    assert f"{error['frames_read']} frames read" in error["error"]
+    good, broken = dataset.values("id")
+    assert dataset.count_sample_tags() == {"vfc:decode_error": 1}
+    assert dataset[broken].tags == ["vfc:decode_error"] and dataset[good].tags == []
+    # what was read is kept: faces on the frames before the damage
+    frames = [n for n, f in zip(*dataset.select(broken).values(
+        ["frames.frame_number", "frames.faces"])) for n, f in zip(n, f) if f is not None]
+    assert frames and max(frames) <= error["frames_read"]
+    # a rerun after replacing the file clears the tag
+    dataset[broken].filepath = avi_video
+    dataset[broken].save()
+    assert api.find_identities(dataset)["decode_errors"] == []
+    assert dataset.count_sample_tags() == {}
+
+
+# --- vfc run ---------------------------------------------------------------------------
+
+def test_vfc_run_adds_samples_only_after_they_validate(two_shot_video, tmp_path, capsys):
+    from fiftyone_plugin.cli import main
+
+    name = f"vfc-run-{os.getpid()}"
+    zero = tmp_path / "zero.mp4"
+    zero.write_bytes(b"")
+    assert main(["run", str(zero), "--dataset", name]) == 2
+    assert "zero.mp4" in capsys.readouterr().err and not fo.dataset_exists(name)
+    assert main(["run", two_shot_video, "--dataset", name, "--stride", "2"]) == 0
+    ds = fo.load_dataset(name)
+    before = _state(ds)
+    # a bad file later: refused, the dataset as it was
+    assert main(["run", two_shot_video, str(zero), "--dataset", name]) == 2
+    assert _state(ds) == before and len(ds) == 1
+    # a run that fails its checks takes back the sample it added
+    other = tmp_path / "copy.mp4"
+    other.write_bytes(Path(two_shot_video).read_bytes())
+    ds.add_sample_field("shots_other", fo.StringField)
+    assert main(["run", str(other), "--dataset", name, "--method", "hac_k"]) == 1
+    assert len(ds) == 1 and "needs n_clusters" in capsys.readouterr().err
+    ds.delete()
+
+
+# --- the face store follows the dataset's id --------------------------------------------
+
+def test_store_survives_a_rename_and_a_clone_says_what_to_do(dataset, two_shot_video):
+    _videos(dataset, two_shot_video)
+    api.find_identities(dataset)
+    root = api.face_store_root(dataset)
+    assert root.name == str(dataset._doc.id) and root.is_dir()
+    before = dataset.distinct("frames.identities.detections.label")
+    dataset.name = f"renamed-{os.getpid()}"
+    assert api.face_store_root(dataset) == root
+    api.cluster_faces(dataset)
+    assert dataset.distinct("frames.identities.detections.label") == before
+    clone = dataset.clone()
+    try:
+        with pytest.raises(FileNotFoundError, match="cloned or copied") as info:
+            api.cluster_faces(clone)
+        assert "find_identities" in str(info.value) and str(root) in str(info.value)
+        assert api.cluster_faces(clone, store_dir=str(root))["num_identities"] == len(before)
+    finally:
+        clone.delete()
+
+
+@pytest.mark.parametrize("name", ["../../vfc-escape", "/tmp/vfc-abs-name"])
+def test_dataset_names_never_become_paths(two_shot_video, name):
+    from fiftyone_plugin.assets import cache_dir
+
+    ds = fo.Dataset(f"{name}-{os.getpid()}")
+    try:
+        _videos(ds, two_shot_video)
+        api.find_identities(ds, frame_stride=3)
+        root = api.face_store_root(ds)
+        assert root.parent == cache_dir() / "stores" and root.name == str(ds._doc.id)
+        assert not (cache_dir() / "stores" / ds.name).exists()
+        assert not Path(ds.name).exists()
+    finally:
+        ds.delete()
+
+
+# --- no code from a form ------------------------------------------------------------------
+
+def test_a_form_cannot_name_a_config_outside_the_allowed_folders(dataset, two_shot_video,
+                                                                 tmp_path):
+    from fiftyone_plugin.operators.paths import PLUGIN_NAME
+
+    marker = tmp_path / "ran"
+    config = tmp_path / "evil.py"
+    config.write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    _videos(dataset, two_shot_video)
+    before = _state(dataset)
+    for op, params in (("detect_faces", dict(detector_config=str(config))),
+                       ("find_identities", dict(detector_checkpoint=str(config))),
+                       ("adapt_faces", dict(config=str(config)))):
+        with pytest.raises(ExecutionError, match="outside the directories a form may use"):
+            foo.execute_operator(f"{URI}/{op}", ctx=dict(dataset=dataset, params=params))
+    assert not marker.exists() and _state(dataset) == before
+    # the administrator allows a folder: the form may name configs there
+    fo.app_config.plugins[PLUGIN_NAME] = {"config_dirs": [str(tmp_path)]}
+    try:
+        from fiftyone_plugin.operators.paths import form_path
+
+        assert form_path(str(config), "config") == str(config.resolve())
+        assert form_path("mmcfg/detectors/yunet_n_2023mar_widerface.py", "config")
+    finally:
+        fo.app_config.plugins.pop(PLUGIN_NAME)
+
+
+def test_checkpoints_load_weights_only(tmp_path):
+    import torch
+
+    from fiftyone_plugin.adaptation.runner import trusted_checkpoints
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+
+    torch.save({"state_dict": {}, "x": Payload()}, tmp_path / "evil.pth")
+    with pytest.raises(RuntimeError, match="cannot be loaded safely"), trusted_checkpoints():
+        torch.load(tmp_path / "evil.pth")
+    assert not (tmp_path / "ran").exists()
+    assert "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD" not in os.environ
