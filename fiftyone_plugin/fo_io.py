@@ -53,14 +53,30 @@ def require_detections_field(samples, path: str) -> str:
 
 
 # field.info[OWNER_KEY]: what this plugin wrote in a field ("faces", "shots",
-# "identities", "ground_truth"); a field without it is the user's
+# "identities", "ground_truth"); a field without it is the user's. dataset.info[INTENT_KEY]
+# ({path: kind}) records a write begun, so a field a killed run left unmarked is ours too.
 OWNER_KEY = "vfc_written"
+INTENT_KEY = "vfc_writing"
 
 
 def field_kind(samples, path: str) -> str | None:
-    """What this plugin wrote in ``path`` (see :data:`OWNER_KEY`), None if not ours."""
-    field = samples._dataset.get_field(path)
-    return None if field is None else (field.info or {}).get(OWNER_KEY)
+    """What this plugin wrote (or began writing) in ``path``; None if not ours."""
+    dataset = samples._dataset
+    field = dataset.get_field(path)
+    if field is None:
+        return None
+    kind = (field.info or {}).get(OWNER_KEY)
+    return kind or ((dataset.info or {}).get(INTENT_KEY) or {}).get(path)
+
+
+def begin_write(samples, path: str, kind: str) -> None:
+    """Record, before writing ``path``, that this plugin is writing ``kind`` there."""
+    dataset = samples._dataset
+    info = dict(dataset.info or {})
+    if (info.get(INTENT_KEY) or {}).get(path) != kind:
+        info[INTENT_KEY] = dict(info.get(INTENT_KEY) or {}, **{path: kind})
+        dataset.info = info
+        dataset.save()
 
 
 def mark_field(samples, path: str, kind: str) -> None:
@@ -199,11 +215,8 @@ def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, obje
     name = frame_field(field)
     view = samples.select(list(per_sample))
     values = dict(per_sample)
-    if name not in (samples.get_frame_field_schema() or {}):
-        # declare it even when nothing was found, so "no faces" reads as an empty result
-        samples._dataset.add_frame_field(name, fo.EmbeddedDocumentField,
-                                         embedded_doc_type=fo.Detections)
-    else:
+    exists = name in (samples.get_frame_field_schema() or {})
+    if exists:
         ids, numbers, old = view.values(["id", "frames.frame_number", f"frames.{name}"])
         for sid, fns, olds in zip(ids, numbers, old):
             new = values.setdefault(sid, {})
@@ -211,9 +224,14 @@ def write_frame_labels(samples, field: str, per_sample: dict[str, dict[int, obje
                 if o is not None and fn not in new:
                     new[fn] = None
     values = {sid: v for sid, v in values.items() if v}
-    if values:
+    begin_write(samples, f"frames.{name}", kind)
+    if values:  # declares the field with its first values
         view.select(list(values)).set_values(f"frames.{name}", values, key_field="id",
                                              dynamic=True)
+    elif not exists:
+        # declare it even when nothing was found, so "no faces" reads as an empty result
+        samples._dataset.add_frame_field(name, fo.EmbeddedDocumentField,
+                                         embedded_doc_type=fo.Detections)
     mark_field(samples, f"frames.{name}", kind)
 
 
@@ -227,6 +245,7 @@ def shots_to_label(shots: list[tuple[int, int]]):
 
 def write_sample_labels(samples, field: str, per_sample: dict[str, object], kind: str) -> None:
     if per_sample:
+        begin_write(samples, field, kind)
         samples.select(list(per_sample)).set_values(field, per_sample, key_field="id")
         mark_field(samples, field, kind)
 

@@ -128,7 +128,7 @@ def test_every_problem_is_listed_before_any_model_loads(dataset, two_shot_video,
     dataset.add_sample_field("shots", fo.StringField)
     before = _state(dataset)
     with pytest.raises(InvalidInputs) as info:
-        api.find_identities(dataset, run_key="no good", method="kmeans")
+        api.find_identities(dataset, run_key="no good", method="kmeans", skip_failures=False)
     problems = info.value.problems
     assert len(problems) == 4
     assert any("video 3 of 3" in p and "zero.mp4" in p for p in problems)
@@ -274,3 +274,90 @@ def test_checkpoints_load_weights_only(tmp_path):
         torch.load(tmp_path / "evil.pth")
     assert not (tmp_path / "ran").exists()
     assert "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD" not in os.environ
+
+
+# --- per-video commit, resume, crashes ---------------------------------------------------
+
+def test_batch_keeps_good_videos_and_a_rerun_does_only_the_fixed_one(dataset, two_shot_video,
+                                                                     carphone, avi_video,
+                                                                     tmp_path):
+    broken = _cut(avi_video, tmp_path / "third.avi")
+    _videos(dataset, two_shot_video, carphone, broken)
+    first = api.find_identities(dataset, frame_stride=2)
+    [failed] = first["failed"]
+    assert failed["filepath"] == broken and "cut short or corrupt" in failed["error"]
+    a, b, c = dataset.values("id")
+    assert first["num_videos"] == 2 and first["num_identities"] == 3  # Obama, Biden, man
+    assert dataset.count_sample_tags() == {"vfc:failed": 1} and dataset[c].tags == ["vfc:failed"]
+    assert dataset.select(c).count("frames.identities.detections") == 0
+    root = api.face_store_root(dataset)
+    kept = {sid: (root / sid / "faces.npz").stat().st_mtime_ns for sid in (a, b)}
+    det_ids = dataset.select([a, b]).values("frames.faces.detections.id", unwind=True)
+    Path(broken).write_bytes(Path(avi_video).read_bytes())  # the user fixes the file
+    second = api.find_identities(dataset, frame_stride=2)
+    assert second["resumed"] == 2 and second["failed"] == [] and second["num_videos"] == 3
+    assert {sid: (root / sid / "faces.npz").stat().st_mtime_ns for sid in (a, b)} == kept
+    assert dataset.select([a, b]).values("frames.faces.detections.id", unwind=True) == det_ids
+    assert dataset.count_sample_tags() == {}
+    assert dataset.select(c).count("frames.identities.detections") > 0
+    # other settings: every video again
+    assert api.find_identities(dataset, frame_stride=3)["resumed"] == 0
+
+
+def _content(ds):
+    """What a run leaves, without its random ids."""
+    fields = ["filepath", "tags", "frames.frame_number", "frames.faces.detections.bounding_box",
+              "frames.faces.detections.index", "frames.identities.detections.label",
+              "shots.detections.support"]
+    values = ds.values(fields)
+    rounded = [[[[round(x, 4) for x in b] for b in (fr or [])] for fr in vid]
+               for vid in values[3]]
+    return (sorted(ds.get_frame_field_schema() or {}), sorted(ds.get_field_schema()),
+            ds.count("frames"), values[:3], rounded, values[4:], ds.list_runs(),
+            ds.list_saved_views(), ds.load_run_results(api.DEFAULT_RUN_KEY).num_identities)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["video-stored#2", "video-faces-written#2",
+                                   "identities-written"])
+def test_a_run_killed_before_during_or_after_its_writes_resumes_to_the_same_result(
+        two_shot_video, carphone, point, tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    names = [f"vfc-crash-{os.getpid()}-{k}" for k in range(2)]
+    reference, killed = (_videos(fo.Dataset(n, persistent=True), two_shot_video, carphone)
+                         for n in names)
+    try:
+        api.find_identities(reference, frame_stride=2)
+        script = ("import fiftyone as fo; from fiftyone_plugin import api; "
+                  f"api.find_identities(fo.load_dataset({killed.name!r}), frame_stride=2)")
+        env = dict(os.environ, PYTHONPATH=str(ROOT), VFC_KILL_AT=point)
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == -9, done.stderr[-2000:]
+        killed.reload()
+        summary = api.find_identities(killed, frame_stride=2)
+        assert summary["resumed"] == (1 if point.startswith("video") else 2)
+        assert _content(killed) == _content(reference)
+        root = api.face_store_root(killed)
+        assert not list(root.glob(".*.tmp"))  # the killed writer's folder is gone
+    finally:
+        for n in names:
+            fo.delete_dataset(n)
+
+
+def test_stale_writer_folders_are_removed_and_live_ones_kept(tmp_path):
+    from fiftyone_plugin.embedding.store import FaceStoreWriter, remove_stale_tmp
+
+    live = FaceStoreWriter(tmp_path, "video_a")  # this process: alive
+    dead = tmp_path / ".video_b.999999999-0123abcd.tmp"  # no such process
+    old_style = tmp_path / ".video_c.0123abcd.tmp"  # an earlier version's name
+    for d in (dead, old_style):
+        (d / "sub").mkdir(parents=True)
+    assert sorted(p.name for p in remove_stale_tmp(tmp_path)) == sorted(
+        [dead.name, old_style.name])
+    assert live.tmp.is_dir() and not dead.exists() and not old_style.exists()
+    live.abort()

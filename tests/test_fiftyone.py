@@ -116,12 +116,17 @@ def test_image_dataset_is_rejected_unchanged(dataset, tmp_path):
     assert _snapshot(dataset) == before
 
 
-def test_missing_video_fails_without_writes(dataset, two_shot_video, tmp_path):
+def test_missing_video_is_skipped_or_stops_a_strict_run(dataset, two_shot_video, tmp_path):
     _video_dataset(dataset, two_shot_video, str(tmp_path / "gone.mp4"))
     before = _snapshot(dataset)
     with pytest.raises(VideoError, match="not found"):
-        api.find_identities(dataset)
+        api.find_identities(dataset, skip_failures=False)
     assert _snapshot(dataset) == before
+    summary = api.find_identities(dataset)
+    [failed] = summary["failed"]
+    assert "not found" in failed["error"] and failed["filepath"].endswith("gone.mp4")
+    assert summary["num_videos"] == 1 and summary["num_identities"] == 2
+    assert dataset.count_sample_tags() == {"vfc:failed": 1}
 
 
 def test_video_without_faces_gives_empty_result(dataset, blank_video):

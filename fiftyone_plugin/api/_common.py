@@ -2,6 +2,8 @@
 place and transactions, and the models they build."""
 from __future__ import annotations
 
+import os
+import signal
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -126,6 +128,23 @@ def store_transaction(samples=None):
         mark_store_owner(samples)
 
 
-def finish_store(writer: FaceStoreWriter, r: VideoResult) -> None:
+def finish_store(writer: FaceStoreWriter, r: VideoResult, made_by: dict | None = None) -> None:
     t = r.faces
-    writer.finish(r.det_ids, t.frames, t.tracks, t.boxes, t.scores, t.sharpness, t.embeddings)
+    writer.finish(r.det_ids, t.frames, t.tracks, t.boxes, t.scores, t.sharpness, t.embeddings,
+                  made_by)
+
+
+_CRASH_COUNTS: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """Where the crash tests kill the process with SIGKILL: the points between the writes
+    of a run, to check that a rerun repairs whatever was left. ``VFC_KILL_AT=name`` kills
+    the first time the run passes ``name``, ``name#n`` the n-th time."""
+    target = os.environ.get("VFC_KILL_AT")
+    if not target:
+        return
+    _CRASH_COUNTS[name] = _CRASH_COUNTS.get(name, 0) + 1
+    point, _, n = target.partition("#")
+    if point == name and _CRASH_COUNTS[name] == int(n or 1):
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -48,13 +48,22 @@ def checking() -> Iterator[Checks]:
     checks.raise_if_any()
 
 
-def check_videos(samples, check: Checks) -> tuple[list[str], list[str]]:
-    """The collection's sample ids and paths; each video probed and its last frames
-    decoded, every unreadable one reported with its position and reason."""
+def check_videos(samples, check: Checks, skip_failures: bool = False
+                 ) -> tuple[list[str], list[str], dict[str, str]]:
+    """The collection's sample ids and paths, each video probed and its last frames
+    decoded, and ``{sample id: reason}`` of those that cannot be: with ``skip_failures``
+    they are left to the caller to skip and report, otherwise they are problems of
+    ``check``, each with its position and reason."""
     ids, paths = collection_videos(samples)
-    for k, path in enumerate(paths):
+    failed = {}
+    for k, (sid, path) in enumerate(zip(ids, paths)):
         try:
             check_decodable(path)
         except VideoError as e:
-            check.errors.append(VideoError(f"video {k + 1} of {len(paths)}: {e}"))
-    return ids, paths
+            failed[sid] = str(e)
+            if not skip_failures:
+                check.errors.append(VideoError(f"video {k + 1} of {len(paths)}: {e}"))
+    if skip_failures and len(failed) == len(ids):
+        check.errors.extend(VideoError(f"video {k + 1} of {len(paths)}: {failed[sid]}")
+                            for k, sid in enumerate(ids))
+    return ids, paths, failed

@@ -7,21 +7,25 @@ that fails leaves the dataset as it was. ``progress`` is an optional callable
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+import os
+from dataclasses import asdict, replace
 
 from .. import fo_io
 from ..clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD
-from ..embedding.store import FaceStoreWriter
+from ..embedding.store import FaceStore, FaceStoreWriter, remove_stale_tmp
 from ..pipeline import (DEFAULT_EMBED_STRIDE, AlignFaces, DetectFaces, DetectShots, EmbedFaces,
                         StoreCrops, StoredFaces, VideoResult, find_faces_steps,
                         run_video_pass)
 from ..tracking.retrack import retrack
 from ..tracking.tracks import QualityRules, quality_score
 from . import runs
+from ._common import crash_point, mark_store_owner
 from .checks import check_videos, checking
 from ._common import (build_detector, build_embedder, build_tracker, face_store_root, finish_store, read_face_tables, store_transaction,
                       sub_progress, summarize)
-from .identities import DEFAULT_RUN_KEY, cluster_and_write, clustering_method
+from .identities import (DEFAULT_RUN_KEY, cluster_and_write, clustering_method,
+                         with_stored_embeddings)
 
 
 def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
@@ -53,7 +57,7 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
         whose decoding stopped early, tagged ``DECODE_ERROR_TAG``).
     """
     with checking() as check:
-        ids, paths = check_videos(sample_collection, check)
+        ids, paths, _ = check_videos(sample_collection, check)
         check(fo_io.check_output_field, sample_collection, out_field, "faces",
               overwrite=overwrite)
         if shots_field:
@@ -155,6 +159,7 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     ids, paths, sizes, faces = read_face_tables(sample_collection, in_field)
     embedder = build_embedder(backbone, checkpoint, device)
     root = face_store_root(sample_collection, store_dir)
+    remove_stale_tmp(root)
     with store_transaction(None if store_dir else sample_collection) as writers:
         results = _stored_passes(
             writers, root, ids, paths, embedder, store_crops, batch_size, progress,
@@ -202,60 +207,146 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
                     batch_size: int = 8, device: str = "cpu",
                     run_key: str = DEFAULT_RUN_KEY, scope: str = "video",
                     attach_unknown: bool = True, overwrite: bool = False,
-                    progress=None) -> dict:
+                    skip_failures: bool = True, progress=None) -> dict:
     """The whole pipeline in one decode per video: shots, faces, tracks, embeddings,
-    identities (``scope`` and ``attach_unknown`` as :func:`cluster_faces`). Writes
-    ``faces_field``, ``shots_field``, ``identities_field``, the face store
-    and a run under ``run_key``; nothing is written unless every video succeeded.
+    then identities over all videos (``scope`` and ``attach_unknown`` as
+    :func:`cluster_faces`). Writes ``faces_field``, ``shots_field``, the face store,
+    ``identities_field`` and a run under ``run_key``.
+
+    Everything is checked before a model loads, and every problem found is reported at
+    once (:class:`~fiftyone_plugin.api.checks.InvalidInputs`). Then each video is
+    committed as soon as it is done (its store, then its faces and shots), so a long
+    batch keeps what it finished: a rerun with the same settings skips the videos already
+    done (their store and faces agree) and only clusters again. With ``skip_failures``
+    (default) a video that cannot be read or processed is skipped, tagged
+    ``FAILED_TAG`` and listed in the summary's ``failed``; otherwise it stops the run
+    (videos finished before it are kept).
+
     ``embed_stride``: embed one usable face in n of each track (1: every face);
     ``overwrite``: replace output fields this plugin did not write.
 
-    Everything is checked before a model loads, and every problem found is reported at
-    once (:class:`~fiftyone_plugin.api.checks.InvalidInputs`).
-
     Returns:
-        dict: counts of videos, shots, faces, tracks, identities and unknown tracks, and
-        ``decode_errors`` (as :func:`detect_faces`).
+        dict: counts of videos, shots, faces, tracks, identities and unknown tracks;
+        ``resumed`` (videos skipped as done), ``failed`` and ``decode_errors`` (as
+        :func:`detect_faces`).
     """
     with checking() as check:
         check(clustering_method, method, n_clusters, threshold, method_params, scope,
               verification=None)
         check(runs.check_run_key, sample_collection, run_key, runs.IdentityClusteringConfig)
-        ids, paths = check_videos(sample_collection, check)
+        ids, paths, failed = check_videos(sample_collection, check, skip_failures)
         check(fo_io.check_output_field, sample_collection, faces_field, "faces",
               overwrite=overwrite)
         check(fo_io.check_output_field, sample_collection, identities_field, "identities",
               inputs=(faces_field,), overwrite=overwrite)
         if shots_field:
             check(fo_io.check_shots_field, sample_collection, shots_field, overwrite)
-    detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
-    embedder = build_embedder(backbone, backbone_checkpoint, device)
     rules = quality or QualityRules()
     root = face_store_root(sample_collection, store_dir)
-    with store_transaction(None if store_dir else sample_collection) as writers:
-        # steps per video: a fresh tracker, cut detector and sampler each
-        results = _stored_passes(
-            writers, root, ids, paths, embedder, store_crops, batch_size, progress,
-            lambda sid, writer: find_faces_steps(detector, build_tracker(tracker_config),
-                                                 embedder, writer, frame_stride, embed_stride,
-                                                 rules))
-        # the embedding model's own verification distance: a fixed HAC cut, or the floor
-        # when too few tracks give an impostor bound
-        config = clustering_method(
-            method, n_clusters, threshold, method_params, scope, verification=(
-                1.0 - embedder.threshold if embedder.threshold else DEFAULT_HAC_THRESHOLD))
+    remove_stale_tmp(root)
+    made_by = dict(detector_config=detector_config, detector_checkpoint=detector_checkpoint,
+                   score_thr=score_thr, frame_stride=frame_stride,
+                   tracker_config=tracker_config, backbone=backbone,
+                   backbone_checkpoint=backbone_checkpoint, embed_stride=embed_stride,
+                   store_crops=store_crops, quality=asdict(rules), faces_field=faces_field,
+                   shots_field=shots_field)
+    made_by = {sid: dict(made_by, video=_file_signature(path))
+               for sid, path in zip(ids, paths) if sid not in failed}
+    todo = [(sid, path) for sid, path in zip(ids, paths) if sid not in failed
+            and not _video_done(sample_collection, root, sid, made_by[sid], faces_field,
+                                shots_field)]
+    embedder = build_embedder(backbone, backbone_checkpoint, device)
+    detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size,
+                              device) if todo else None
+    decode_errors = []
+    for k, (sid, path) in enumerate(todo):
+        writer = FaceStoreWriter(root, sid, crop_size=embedder.input_size[0],
+                                 store_crops=store_crops)
+        try:
+            # steps per video: a fresh tracker, cut detector and sampler each
+            r = run_video_pass(path, find_faces_steps(
+                detector, build_tracker(tracker_config), embedder, writer, frame_stride,
+                embed_stride, rules), batch_size, sub_progress(progress, k, len(todo) + 1))
+            finish_store(writer, r, made_by[sid])
+            writer.commit()
+        except Exception as e:
+            writer.abort()
+            if not skip_failures:
+                raise
+            failed[sid] = f"{type(e).__name__}: {e}"
+            continue
+        crash_point("video-stored")
+        one = sample_collection.select(sid)
+        _write_faces(one, faces_field, {sid: r})
+        crash_point("video-faces-written")
+        if shots_field:
+            fo_io.write_sample_labels(one, shots_field, {sid: fo_io.shots_to_label(r.shots)},
+                                      "shots")
+        decode_errors += _tag_decode_errors(one, {sid: r})
+        if not store_dir:
+            mark_store_owner(sample_collection)
+    _tag(sample_collection, FAILED_TAG, [sid for sid in ids if sid in failed],
+         [sid for sid in ids if sid not in failed])
+    done = [sid for sid in ids if sid not in failed]
+    if not done:
+        raise RuntimeError("every video failed: " + "; ".join(failed.values()))
+    if progress is not None:
+        progress(len(todo) / (len(todo) + 1), "clustering")
+    # every video's faces from the dataset and the store, the same way whether it was
+    # computed now or by an earlier, interrupted run
+    done_view = sample_collection.select(done, ordered=True)
+    _, _, sizes, faces = read_face_tables(done_view, faces_field)
+    with_stored_embeddings(faces, root)
+    # the embedding model's own verification distance: a fixed HAC cut, or the floor
+    # when too few tracks give an impostor bound
+    config = clustering_method(
+        method, n_clusters, threshold, method_params, scope, verification=(
+            1.0 - embedder.threshold if embedder.threshold else DEFAULT_HAC_THRESHOLD))
+    crash_point("before-identities")
+    summary = cluster_and_write(
+        done_view, faces, sizes, identities_field, rules, config, run_key, faces_field,
+        run_config=dict(scope=scope, attach_unknown=attach_unknown), crash_point=crash_point)
+    shots = done_view.values(f"{shots_field}.detections") if shots_field else []
+    return dict(summary, num_videos=len(done), num_shots=int(sum(len(v or []) for v in shots)),
+                resumed=len(set(done) - {sid for sid, _ in todo}),
+                failed=[dict(sample_id=sid, filepath=paths[ids.index(sid)], error=e)
+                        for sid, e in failed.items()],
+                decode_errors=decode_errors)
 
-        def write_faces_and_shots():
-            _write_faces(sample_collection, faces_field, results)
-            if shots_field:
-                fo_io.write_sample_labels(sample_collection, shots_field, {
-                    sid: fo_io.shots_to_label(r.shots) for sid, r in results.items()}, "shots")
 
-        summary = cluster_and_write(
-            sample_collection, {sid: (r.faces, r.det_ids) for sid, r in results.items()},
-            {sid: (r.width, r.height) for sid, r in results.items()}, identities_field, rules,
-            config, run_key, faces_field, extra_writes=write_faces_and_shots,
-            run_config=dict(scope=scope, attach_unknown=attach_unknown))
-    return dict(summary, num_videos=len(ids),
-                num_shots=int(sum(len(r.shots) for r in results.values())),
-                decode_errors=_tag_decode_errors(sample_collection, results))
+FAILED_TAG = "vfc:failed"
+
+
+def _tag(samples, tag: str, on: list[str], off: list[str]) -> None:
+    if off:
+        samples.select(off).untag_samples(tag)
+    if on:
+        samples.select(on).tag_samples(tag)
+
+
+def _file_signature(path: str) -> dict:
+    """The file a video's faces came from: a replaced or edited file is processed again."""
+    st = os.stat(path)
+    return dict(path=path, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def _video_done(samples, root, sid: str, made_by: dict, faces_field: str,
+                shots_field: str | None) -> bool:
+    """Whether an earlier run finished this video with the same settings: its store was
+    made by them and holds exactly the faces the dataset has (a run killed between the
+    two writes, or a video detected again since, does not count)."""
+    try:
+        store = FaceStore(root, sid)
+    except FileNotFoundError:
+        return False
+    if store.made_by != json.loads(json.dumps(made_by, sort_keys=True)):
+        return False
+    one = samples.select(sid)
+    name = fo_io.frame_field(faces_field)
+    if name not in (samples.get_frame_field_schema() or {}):
+        return False
+    if shots_field and (shots_field not in samples.get_field_schema()
+                        or one.values(shots_field)[0] is None):
+        return False
+    stored = one.values(f"frames.{name}.detections.id", unwind=True)
+    return sorted(map(str, stored)) == sorted(store.det_ids)

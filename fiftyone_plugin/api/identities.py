@@ -88,21 +88,7 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
     rules = quality or QualityRules()
     root = face_store_root(sample_collection, store_dir)
     require_own_store(sample_collection, root)
-    heads = set()
-    for sid in ids:
-        table, det_ids = faces[sid]
-        store = FaceStore(root, sid)
-        vectors, meta = store.read_embeddings(embeddings)
-        heads.add(meta.get("head"))
-        rows = np.array([store.row.get(d, -1) for d in det_ids], dtype=np.int64)
-        missing = rows < 0
-        rows[missing] = 0
-        vectors = vectors[rows] if len(store) else np.zeros(
-            (len(rows), vectors.shape[-1] if vectors.ndim == 2 else 1), np.float32)
-        vectors[missing] = np.nan  # faces added after embedding: none to use
-        sharp = np.where(missing, -1.0, store.arrays["sharpness"][rows]
-                         if len(store) else 0.0).astype(np.float32)
-        faces[sid] = replace(table, embeddings=vectors, sharpness=sharp), det_ids
+    heads = with_stored_embeddings(faces, root, embeddings)
     if distance == "loss":
         if len(heads) != 1 or None in heads:
             raise ValueError(f"distance='loss' needs '{embeddings}' embeddings from one "
@@ -120,6 +106,34 @@ def cluster_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                                              scope=scope, attach_unknown=attach_unknown))
 
 
+def with_stored_embeddings(faces: dict[str, tuple[FaceTable, list[str]]], root,
+                           embeddings: str = "original") -> set:
+    """Give each video's faces (``{sample id: (table, detection ids)}``, replaced in place)
+    their stored ``embeddings`` and sharpness, by detection id; faces the store does not
+    know get NaN. Returns the adapted heads the embeddings name (for the learned
+    distance)."""
+    heads = set()
+    for sid, (table, det_ids) in faces.items():
+        store = FaceStore(root, sid)
+        vectors, meta = store.read_embeddings(embeddings)
+        heads.add(meta.get("head"))
+        rows = np.array([store.row.get(d, -1) for d in det_ids], dtype=np.int64)
+        missing = rows < 0
+        if len(rows) and missing.all():
+            raise ValueError(
+                f"none of the {len(rows)} faces of video {sid} are in the face store "
+                f"({root}): the faces were detected again since they were embedded. Run "
+                "embed_faces (or find_identities) again, then cluster")
+        rows[missing] = 0
+        vectors = vectors[rows] if len(store) else np.zeros(
+            (len(rows), vectors.shape[-1] if vectors.ndim == 2 else 1), np.float32)
+        vectors[missing] = np.nan  # faces added after embedding: none to use
+        sharp = np.where(missing, -1.0, store.arrays["sharpness"][rows]
+                         if len(store) else 0.0).astype(np.float32)
+        faces[sid] = replace(table, embeddings=vectors, sharpness=sharp), det_ids
+    return heads
+
+
 def _check_distance(distance: str, method: str) -> None:
     if distance not in ("cosine", "loss"):
         raise ValueError(f"distance must be 'cosine' or 'loss', not {distance!r}")
@@ -128,19 +142,19 @@ def _check_distance(distance: str, method: str) -> None:
 
 
 def cluster_and_write(samples, faces, sizes, out_field, rules, method: ClusteringMethod,
-                      run_key, in_field, extra_writes=None, save_views=True,
-                      run_config=None) -> dict:
-    """Cluster the videos' tracks, then write (``extra_writes`` first), save the run and
-    its per-identity views. ``faces``: per sample id, ``(FaceTable, detection ids)``."""
+                      run_key, in_field, save_views=True, run_config=None,
+                      crash_point=None) -> dict:
+    """Cluster the videos' tracks, then write, save the run and its per-identity views.
+    ``faces``: per sample id, ``(FaceTable, detection ids)``."""
     config = run_config or {}
     assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, method,
                                 scope=config.get("scope", "video"),
                                 attach_unknown=config.get("attach_unknown", True))
     per_sample = {sid: _identity_frames(t, d, *sizes[sid], assignment[sid])
                   for sid, (t, d) in faces.items()}
-    if extra_writes is not None:
-        extra_writes()
     fo_io.write_frame_labels(samples, out_field, per_sample, "identities")
+    if crash_point is not None:
+        crash_point("identities-written")
     num_tracks = sum(len(set(t.tracks[t.tracks >= 0].tolist())) for t, _ in faces.values())
     clustered = sum(len(a) for a in assignment.values())
     identities = sorted({c for a in assignment.values() for c in a.values()})

@@ -45,13 +45,40 @@ def stored_keys(root: str | os.PathLike, keys: list[str] | None = None) -> list[
     return [k for k in keys if (root / k / "faces.npz").is_file()]
 
 
+def _tmp_name(key: str) -> str:
+    return f".{key}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+
+
+def remove_stale_tmp(root: str | os.PathLike) -> list[Path]:
+    """Delete the temporary folders of writers whose process is gone (a crash, a kill):
+    ``.<key>.<pid>-<uuid>.tmp``. A live process's folders are left alone."""
+    removed = []
+    for path in Path(root).glob(".*.tmp") if Path(root).is_dir() else []:
+        pid = path.name.rsplit(".", 2)[-2].split("-")[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class FaceStoreWriter:
     """Write one video's faces; nothing is visible until :meth:`commit`."""
 
     def __init__(self, root: str | os.PathLike, key: str, crop_size: int = 112,
                  store_crops: bool = True) -> None:
         self.final = Path(root) / key
-        self.tmp = Path(root) / f".{key}.{uuid.uuid4().hex[:8]}.tmp"
+        self.tmp = Path(root) / _tmp_name(key)
         self.tmp.mkdir(parents=True)
         self.crop_size = crop_size
         self.num_crops = 0
@@ -64,7 +91,9 @@ class FaceStoreWriter:
 
     def finish(self, det_ids: list[str], frames: np.ndarray, tracks: np.ndarray,
                boxes: np.ndarray, scores: np.ndarray, sharpness: np.ndarray,
-               embeddings: np.ndarray) -> None:
+               embeddings: np.ndarray, made_by: dict | None = None) -> None:
+        """Write the faces' table; ``made_by``: how they were made (a rerun with the same
+        settings may skip the video, :attr:`FaceStore.made_by`)."""
         if self._crops is not None:
             self._crops.close()
             if self.num_crops != len(det_ids):
@@ -72,12 +101,19 @@ class FaceStoreWriter:
         np.savez(self.tmp / "faces.npz", det_ids=np.asarray(det_ids, dtype="U24"),
                  frames=frames, tracks=tracks, boxes=boxes, scores=scores,
                  sharpness=sharpness, embeddings=embeddings,
-                 crop_size=self.crop_size, has_crops=self._crops is not None)
+                 crop_size=self.crop_size, has_crops=self._crops is not None,
+                 made_by=json.dumps(made_by or {}, sort_keys=True))
 
     def commit(self) -> Path:
+        """Swap the new folder in: the old one is renamed aside first, so a crash leaves
+        either store, never a half-written one (leftovers: :func:`remove_stale_tmp`)."""
+        old = None
         if self.final.exists():
-            shutil.rmtree(self.final)
+            old = self.final.with_name(_tmp_name(self.final.name))
+            self.final.rename(old)
         self.tmp.rename(self.final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
         return self.final
 
     def abort(self) -> None:
@@ -102,6 +138,12 @@ class FaceStore:
 
     def __len__(self) -> int:
         return len(self.det_ids)
+
+    @property
+    def made_by(self) -> dict:
+        """The settings the faces were made with (empty for stores of earlier versions)."""
+        made_by = self.arrays.get("made_by")
+        return json.loads(str(made_by)) if made_by is not None else {}
 
     @property
     def embeddings(self) -> np.ndarray:
