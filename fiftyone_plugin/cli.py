@@ -99,7 +99,7 @@ def cmd_run(args) -> int:
             detector_config=args.detector_config, detector_checkpoint=args.detector_checkpoint,
             method=args.method, method_params=_method_params(args), scope=args.scope,
             attach_unknown=args.attach_unknown, overwrite=args.overwrite_fields,
-            progress=_printer("pipeline"))
+            skip_failures=not args.strict, progress=_printer("pipeline"))
     except BaseException:
         # the run wrote nothing: take back the samples it added (or the dataset it made)
         if created:
@@ -109,15 +109,18 @@ def cmd_run(args) -> int:
         raise
     print(f"done in {time.time() - t0:.1f} s: {summary}")
     print(f"open it: fiftyone app launch {ds.name}")
-    return _report_decode_errors(summary)
+    return _report_video_problems(summary)
 
 
-def _report_decode_errors(summary: dict) -> int:
-    """Videos whose decoding stopped early: never a silent success (exit code 3)."""
+def _report_video_problems(summary: dict) -> int:
+    """Videos skipped, or whose decoding stopped early: never a silent success (exit 3)."""
+    for e in summary.get("failed", []):
+        print(f"warning: skipped {e['filepath']}: {e['error']} (sample tagged 'vfc:failed')",
+              file=sys.stderr)
     for e in summary.get("decode_errors", []):
         print(f"warning: {e['filepath']}: {e['error']} (sample tagged "
               "'vfc:decode_error')", file=sys.stderr)
-    return 3 if summary.get("decode_errors") else 0
+    return 3 if summary.get("decode_errors") or summary.get("failed") else 0
 
 
 def _method_args(p: argparse.ArgumentParser) -> None:
@@ -341,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--overwrite", action="store_true", help="start the dataset afresh")
     r.add_argument("--overwrite-fields", action="store_true",
                    help="replace output fields this plugin did not write")
+    r.add_argument("--strict", action="store_true",
+                   help="stop at a video that fails (default: skip it, report it, exit 3)")
     _common(r)
     _method_args(r)
     r.set_defaults(func=cmd_run)

@@ -361,3 +361,18 @@ def test_stale_writer_folders_are_removed_and_live_ones_kept(tmp_path):
         [dead.name, old_style.name])
     assert live.tmp.is_dir() and not dead.exists() and not old_style.exists()
     live.abort()
+
+
+def test_store_and_dataset_that_disagree_say_what_to_run(dataset, two_shot_video):
+    _videos(dataset, two_shot_video)
+    api.find_identities(dataset, frame_stride=2)
+    api.detect_faces(dataset, frame_stride=2)  # new faces, new ids: the store is stale
+    before = _state(dataset)
+    with pytest.raises(ValueError, match="(?i)run embed_faces"):
+        api.cluster_faces(dataset)
+    with pytest.raises(ValueError, match="run embed_faces"):
+        api.adapt_faces(dataset)
+    assert _state(dataset) == before
+    api.track_faces(dataset)
+    api.embed_faces(dataset)
+    assert api.cluster_faces(dataset)["num_identities"] == 2

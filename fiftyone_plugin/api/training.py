@@ -18,7 +18,7 @@ DEFAULT_ADAPT_KEY = fo_io.DEFAULT_ADAPT_KEY
 def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str | None = None,
                 store_dir: str | None = None, work_dir: str | None = None,
                 cfg_options: dict | None = None, run_key: str = DEFAULT_ADAPT_KEY,
-                progress=None) -> dict:
+                faces_field: str = fo_io.FACES_FIELD, progress=None) -> dict:
     """Adapt the face model to these videos (VideoClusterNet, MMEngine) and store the
     adapted embeddings of every face as ``out_embeddings`` in the face store.
 
@@ -34,6 +34,7 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
         work_dir (str, optional): Logs and checkpoints; defaults to
             ``$VFC_CACHE_DIR/adaptation/<dataset>/<run_key>``.
         cfg_options (dict, optional): Config overrides (``{"train_cfg.max_iters": 550}``).
+        faces_field (str): The faces the store must hold (checked before training).
 
     Returns:
         dict: ``num_videos``, ``num_tracks``, ``iterations``, ``seconds``, ``work_dir``.
@@ -44,8 +45,17 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
     runs.check_run_key(sample_collection, run_key, runs.FaceAdaptationConfig)
     root = face_store_root(sample_collection, store_dir)
     require_own_store(sample_collection, root)
-    for sid in ids:
-        FaceStore(root, sid).crops()  # clear errors before any training
+    name = fo_io.require_detections_field(sample_collection, faces_field)
+    for sid in ids:  # clear errors before any training
+        store = FaceStore(root, sid)
+        store.crops()
+        faces = sample_collection.select(sid).values(f"frames.{name}.detections.id",
+                                                     unwind=True)
+        if faces and not set(map(str, faces)) & set(store.det_ids):
+            raise ValueError(
+                f"the faces of video {sid} in 'frames.{name}' are not the ones in the face "
+                "store (they were detected again since): run embed_faces (or "
+                "find_identities) again, then adapt")
     return _train(sample_collection, ids, root, config or DEFAULT_CONFIG, out_embeddings,
                   _work_dir(sample_collection, run_key, work_dir), cfg_options, progress,
                   run_key=run_key, method="vcn_adaptation")

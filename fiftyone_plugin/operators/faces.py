@@ -83,9 +83,13 @@ class FindIdentities(DetectorStage):
         super().extra_inputs(inputs)
         embed_stride_input(inputs)
         method_inputs(inputs)
+        inputs.bool("skip_failures", default=True, label="Skip videos that fail",
+                    description="a video that cannot be read is skipped, tagged 'vfc:failed' "
+                                "and listed; off: it stops the run (finished videos are kept)")
 
     def kwargs(self, ctx):
-        return dict(super().kwargs(ctx), embed_stride=embed_stride(ctx), **method_kwargs(ctx))
+        return dict(super().kwargs(ctx), embed_stride=embed_stride(ctx), **method_kwargs(ctx),
+                    skip_failures=bool(ctx.params.get("skip_failures", True)))
 
     def __call__(self, sample_collection, faces_field: str | None = None,
                  identities_field: str | None = None, shots_field: str | None = None,
@@ -93,8 +97,9 @@ class FindIdentities(DetectorStage):
                  attach_unknown: bool | None = None, detector_config: str | None = None,
                  detector_checkpoint: str | None = None, score_thr: float | None = None,
                  frame_stride: int | None = None, embed_stride: int | None = None,
-                 overwrite: bool | None = None, delegate: bool = False,
-                 delegation_target: str | None = None, **method_params):
+                 overwrite: bool | None = None, skip_failures: bool | None = None,
+                 delegate: bool = False, delegation_target: str | None = None,
+                 **method_params):
         """The whole pipeline (:func:`fiftyone_plugin.api.find_identities`);
         ``method_params`` are the method's form options (``n_clusters``, ``threshold``).
 
@@ -110,4 +115,4 @@ class FindIdentities(DetectorStage):
                           attach_unknown=attach_unknown, detector_config=detector_config,
                           detector_checkpoint=detector_checkpoint, score_thr=score_thr,
                           frame_stride=frame_stride, embed_stride=embed_stride,
-                          overwrite=overwrite, **method_params)
+                          overwrite=overwrite, skip_failures=skip_failures, **method_params)
