@@ -38,13 +38,15 @@ bench: setup
 	$(PY) -m benchmarks.vct_quality --json benchmarks/out/vct_quality.json
 	$(PY) -m benchmarks.intel_clip --json benchmarks/out/intel_clip.json
 	$(PY) -m benchmarks.looped_demo --minutes 1 2 5 10 --json benchmarks/out/looped_demo.json
+	$(PY) -m benchmarks.recovery --json benchmarks/out/recovery.json
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/lfw_dev --out benchmarks/out/episode_lfw --seed 0 --videos 1 --minutes 1 2 5 10 20 --cast 4
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --stride 5 --methods parameter_free parameter_free@no_attach c1c finch hac_threshold hac_k dbscan naive_peer --json benchmarks/out/quality_episode.json
 	$(PY) -m benchmarks.plots
 
-bench-adapt: setup  # VideoClusterNet adaptation, about 15 CPU minutes per video
+bench-adapt: setup  # VideoClusterNet adaptation, 15-37 CPU minutes per video
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --json benchmarks/out/quality_lfw_adapt.json
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/multishot_lfw --adapt --adapt-matching parameter_free --json benchmarks/out/quality_lfw_pfmatch.json
 	$(PY) -m benchmarks.intel_clip --adapt --json benchmarks/out/intel_clip_adapt.json
 	$(PY) -m benchmarks.intel_clip --adapt --adapt-matching parameter_free --json benchmarks/out/intel_clip_pfmatch.json
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --only episode_0_00_10min --stride 5 --adapt --vct --methods parameter_free c1c hac_k --json benchmarks/out/quality_episode10_adapt.json
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --only episode_0_00_20min --stride 5 --adapt --vct --methods parameter_free c1c hac_k --json benchmarks/out/quality_episode20_adapt.json

@@ -376,3 +376,42 @@ def test_store_and_dataset_that_disagree_say_what_to_run(dataset, two_shot_video
     api.track_faces(dataset)
     api.embed_faces(dataset)
     assert api.cluster_faces(dataset)["num_identities"] == 2
+
+
+@pytest.mark.slow
+def test_a_killed_delegated_run_is_found_marked_failed_and_rerun(two_shot_video, carphone):
+    """What the README says to do: `fiftyone delegated list` shows it RUNNING forever,
+    `fiftyone delegated fail ID` then `fiftyone delegated rerun ID`; the rerun resumes."""
+    import subprocess
+    import sys
+
+    from fiftyone.operators.delegated import DelegatedOperationService
+
+    from .conftest import ROOT
+
+    service = DelegatedOperationService()
+    ds = _videos(fo.Dataset(f"vfc-delegated-{os.getpid()}", persistent=True), two_shot_video,
+                 carphone)
+    try:
+        foo.execute_operator(f"{URI}/find_identities", ctx=dict(
+            dataset=ds, params=dict(frame_stride=2)), request_delegation=True)
+        worker = ("from fiftyone.operators.delegated import DelegatedOperationService as S; "
+                  f"S().execute_queued_operations(dataset_name={ds.name!r})")
+        env = dict(os.environ, PYTHONPATH=str(ROOT), VFC_KILL_AT="video-faces-written#2")
+        done = subprocess.run([sys.executable, "-c", worker], env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == -9, done.stderr[-2000:]
+        [running] = service.get_running_operations(dataset_name=ds.name)
+        first = ds.first().id
+        kept = (api.face_store_root(ds) / first / "faces.npz").stat().st_mtime_ns
+        service.set_failed(running.id)
+        service.rerun_operation(running.id)
+        service.execute_queued_operations(dataset_name=ds.name)
+        states = sorted(o.run_state for o in service.list_operations(dataset_name=ds.name))
+        assert states == ["completed", "failed"]
+        ds.reload()
+        assert (api.face_store_root(ds) / first / "faces.npz").stat().st_mtime_ns == kept
+        assert ds.load_run_results(api.DEFAULT_RUN_KEY).num_identities == 3
+    finally:
+        service.delete_for_dataset(ds._doc.id)
+        ds.delete()
