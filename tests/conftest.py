@@ -57,6 +57,28 @@ def blank_video(tmp_path_factory) -> str:
     return write_video(tmp_path_factory.mktemp("vid") / "blank.mp4", frames)
 
 
+URI = "@video-face-clustering/faces"  # the plugin's operators
+
+
+@pytest.fixture
+def dataset():
+    """A fresh FiftyOne dataset, deleted afterwards (unless the test deleted it)."""
+    import fiftyone as fo
+
+    ds = fo.Dataset()
+    yield ds
+    if fo.dataset_exists(ds.name):
+        ds.delete()
+
+
+def add_videos(ds, *paths):
+    """``ds`` with one video sample per path."""
+    import fiftyone as fo
+
+    ds.add_samples([fo.Sample(filepath=str(p)) for p in paths])
+    return ds
+
+
 @pytest.fixture
 def clean_mmengine():
     """Forget mmengine's global loggers, visualizers and scopes after a runner test."""

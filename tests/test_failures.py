@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 fo = pytest.importorskip("fiftyone")
@@ -16,20 +15,7 @@ from fiftyone_plugin import api  # noqa: E402
 from fiftyone_plugin.api.checks import InvalidInputs  # noqa: E402
 from fiftyone_plugin.video import VideoError  # noqa: E402
 
-URI = "@video-face-clustering/faces"
-
-
-@pytest.fixture
-def dataset():
-    ds = fo.Dataset()
-    yield ds
-    if fo.dataset_exists(ds.name):
-        ds.delete()
-
-
-def _videos(ds, *paths):
-    ds.add_samples([fo.Sample(filepath=str(p)) for p in paths])
-    return ds
+from .conftest import URI, add_videos as _videos  # noqa: E402
 
 
 def _state(ds):

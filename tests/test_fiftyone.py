@@ -11,21 +11,7 @@ from fiftyone_plugin.embedding.store import FaceStore  # noqa: E402
 from fiftyone_plugin.pipeline import DEFAULT_EMBED_STRIDE  # noqa: E402
 from fiftyone_plugin.video import VideoError  # noqa: E402
 
-from .conftest import ROOT  # noqa: E402
-
-URI = "@video-face-clustering/faces"
-
-
-@pytest.fixture
-def dataset():
-    ds = fo.Dataset()
-    yield ds
-    ds.delete()
-
-
-def _video_dataset(ds, *paths):
-    ds.add_samples([fo.Sample(filepath=p) for p in paths])
-    return ds
+from .conftest import ROOT, URI, add_videos as _video_dataset  # noqa: E402
 
 
 def _snapshot(ds):

@@ -1,9 +1,10 @@
 """Faces: detect, track and embed them, or find identities in one pass per video.
 
-Each function has the FiftyOne utility shape ``f(sample_collection, ..., progress=None)``:
-it validates its inputs first, computes everything, and only then writes in bulk, so a run
-that fails leaves the dataset as it was. ``progress`` is an optional callable
-``progress(fraction, label)``.
+Each function has the FiftyOne utility shape ``f(sample_collection, ..., progress=None)``
+and checks all its inputs before a model loads. The single stages compute everything and
+only then write in bulk, so one that fails leaves the dataset as it was;
+:func:`find_identities` commits each video as it finishes and resumes after a failure.
+``progress`` is an optional callable ``progress(fraction, label)``.
 """
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from ..pipeline import (DEFAULT_EMBED_STRIDE, AlignFaces, DetectFaces, DetectSho
 from ..tracking.retrack import retrack
 from ..tracking.tracks import QualityRules, quality_score
 from . import runs
-from ._common import crash_point, mark_store_owner
+from ._common import (build_detector, build_embedder, build_tracker, crash_point,
+                      face_store_root, finish_store, mark_store_owner, read_face_tables,
+                      store_transaction, sub_progress, summarize)
 from .checks import check_videos, checking
-from ._common import (build_detector, build_embedder, build_tracker, face_store_root, finish_store, read_face_tables, store_transaction,
-                      sub_progress, summarize)
 from .identities import (DEFAULT_RUN_KEY, cluster_and_write, clustering_method,
                          with_stored_embeddings)
 
