@@ -239,6 +239,32 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_identities(args) -> int:
+    _quiet_fiftyone()
+    from . import api
+
+    ds = _existing(args.dataset)
+    key = dict(run_key=args.run_key)
+    if args.action == "list":
+        print(f"{'identity':<10} {'name':<24} {'tracks':>6} {'faces':>6} {'videos':>6}")
+        for r in api.list_identities(ds, **key):
+            print(f"{r['id']:<10} {r['name'] or '':<24} {r['tracks']:>6} {r['faces']:>6} "
+                  f"{r['videos']:>6}")
+        return 0
+    if args.action == "rename":
+        done = api.rename_identity(ds, args.identity, args.name, **key)
+    elif args.action == "merge":
+        done = api.merge_identities(ds, args.identities, **key)
+    elif args.action == "split":
+        done = api.move_track(ds, args.sample, args.track, to=args.to, **key)
+    elif args.action == "not-face":
+        done = api.mark_not_face(ds, args.sample, args.track, **key)
+    else:
+        done = api.undo_correction(ds, **key)
+    print(f"{args.action}: {done}" if done else "nothing to undo")
+    return 0
+
+
 def cmd_import(args) -> int:
     _quiet_fiftyone()
     from .datasets import IMPORTERS, import_ground_truth, import_options
@@ -361,6 +387,27 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--distance", default="cosine", choices=["cosine", "loss"],
                    help="'loss': VideoClusterNet's learned distance (adapted embeddings)")
     c.set_defaults(func=cmd_cluster)
+    ids = sub.add_parser("identities", help="list and correct a clustering run's identities")
+    acts = ids.add_subparsers(dest="action", required=True)
+    for action, help_ in (("list", "identities with their names, tracks and faces"),
+                          ("rename", "name an identity"), ("merge", "make identities one"),
+                          ("split", "move a track to another identity, or a new one"),
+                          ("not-face", "mark a track as no face"),
+                          ("undo", "take back the last correction")):
+        a_ = acts.add_parser(action, help=help_)
+        a_.add_argument("--dataset", required=True)
+        a_.add_argument("--run-key", default=fo_io.DEFAULT_RUN_KEY)
+        if action == "rename":
+            a_.add_argument("identity", help="id (id_003) or current name")
+            a_.add_argument("name")
+        elif action == "merge":
+            a_.add_argument("identities", nargs="+", help="ids or names; the first stays")
+        elif action in ("split", "not-face"):
+            a_.add_argument("sample", help="sample id of the video")
+            a_.add_argument("track", type=int, help="track id (the faces' index)")
+            if action == "split":
+                a_.add_argument("--to", default=None, help="identity to join (default: new)")
+        a_.set_defaults(func=cmd_identities)
     a = sub.add_parser("adapt", help="adapt the face model to a dataset's videos (MMEngine)")
     a.add_argument("--dataset", required=True)
     a.add_argument("--config", help="mmcfg/adaptation/*.py (default: the CPU-sized one)")

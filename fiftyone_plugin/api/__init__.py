@@ -6,18 +6,22 @@ module                 functions
 :mod:`.faces`          ``detect_faces``, ``track_faces``, ``embed_faces``,
                        ``find_identities`` (the whole pipeline in one decode per video)
 :mod:`.identities`     ``cluster_faces`` (identities from stored tracks)
+:mod:`.corrections`    ``list_identities``, ``rename_identity``, ``merge_identities``,
+                       ``move_track`` (split), ``mark_not_face``, ``undo_correction``
 :mod:`.evaluation`     ``evaluate_identities`` (against ground-truth faces)
 :mod:`.training`       ``adapt_faces`` (VideoClusterNet), ``learn_track_embeddings`` (VCT)
 :mod:`.runs`           the FiftyOne run classes every function above registers
 =====================  ==================================================================
 
 Each function has the FiftyOne utility shape ``f(sample_collection, ..., progress=None)``:
-it validates its inputs (fields, run key, method) first, computes everything, then writes
-in bulk and registers its run last, so a run that fails leaves the dataset as it was.
+it validates all its inputs (videos, fields, run key, method) before a model loads,
+computes, then writes and registers its run last (``find_identities`` commits per video).
 ``progress`` is an optional callable ``progress(fraction, label)``. The algorithms they call
 (clustering, re-tracking, the evaluation core) live in FiftyOne-free packages.
 """
 from ._common import face_store_root, read_face_tables
+from .corrections import (list_identities, mark_not_face, merge_identities, move_track,
+                          rename_identity, undo_correction)
 from .evaluation import DEFAULT_EVAL_KEY, GT_FIELD, evaluate_identities
 from .faces import detect_faces, embed_faces, find_identities, track_faces
 from .identities import DEFAULT_RUN_KEY, cluster_faces
@@ -28,4 +32,5 @@ from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
 __all__ = ["DEFAULT_ADAPT_KEY", "DEFAULT_EVAL_KEY", "DEFAULT_RUN_KEY", "DEFAULT_VCT_KEY",
            "GT_FIELD", "adapt_faces", "cluster_faces", "detect_faces", "embed_faces",
            "evaluate_identities", "face_store_root", "find_identities", "learn_track_embeddings",
-           "list_runs", "read_face_tables", "track_faces"]
+           "list_identities", "list_runs", "mark_not_face", "merge_identities", "move_track",
+           "read_face_tables", "rename_identity", "track_faces", "undo_correction"]

@@ -8,11 +8,13 @@ from bson import ObjectId
 
 from .. import fo_io
 from ..clustering import DEFAULT_HAC_THRESHOLD, DEFAULT_METHOD, ClusteringMethod, make_method
+from ..clustering.corrections import constraints as correction_constraints
 from ..clustering.videos import check_scope, cluster_tracks
 from ..embedding.store import FaceStore
 from ..tracking.tracks import FaceTable, QualityRules
 from . import runs
 from .checks import checking
+from .corrections import write_corrected_labels
 from ._common import face_store_root, read_face_tables, require_own_store
 
 
@@ -147,9 +149,11 @@ def cluster_and_write(samples, faces, sizes, out_field, rules, method: Clusterin
     """Cluster the videos' tracks, then write, save the run and its per-identity views.
     ``faces``: per sample id, ``(FaceTable, detection ids)``."""
     config = run_config or {}
+    log = _corrections(samples, run_key)  # a re-clustering keeps the users' corrections
     assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, method,
                                 scope=config.get("scope", "video"),
-                                attach_unknown=config.get("attach_unknown", True))
+                                attach_unknown=config.get("attach_unknown", True),
+                                constraints=correction_constraints(log))
     per_sample = {sid: _identity_frames(t, d, *sizes[sid], assignment[sid])
                   for sid, (t, d) in faces.items()}
     fo_io.write_frame_labels(samples, out_field, per_sample, "identities")
@@ -165,12 +169,26 @@ def cluster_and_write(samples, faces, sizes, out_field, rules, method: Clusterin
         method=method.name, **method.settings(), **(run_config or {}), in_field=in_field,
         out_field=out_field, quality=asdict(rules)), dict(
         assignments={sid: {str(t): fo_io.identity_label(c) for t, c in a.items()}
-                     for sid, a in assignment.items()}, **summary))
+                     for sid, a in assignment.items()}, **summary,
+        **({"corrections": log} if log else {})))
     fo_io.color_by_label(samples, out_field)
-    if save_views:
+    if log:
+        write_corrected_labels(samples, out_field, run_key, views=save_views)
+    elif save_views:
         fo_io.save_identity_views(samples, out_field, run_key,
                                   [fo_io.identity_label(c) for c in identities])
     return summary
+
+
+def _corrections(samples, run_key: str) -> list[dict]:
+    """The corrections log of the clustering run ``run_key``, if there is one."""
+    dataset = samples._dataset
+    if run_key not in dataset.list_runs():
+        return []
+    if getattr(dataset.get_run_info(run_key).config, "kind", "") != "cluster":
+        return []
+    results = dataset.load_run_results(run_key, cache=False)
+    return list(getattr(results, "corrections", None) or [])
 
 
 def _identity_frames(table: FaceTable, det_ids, width, height, assignment):

@@ -8,6 +8,7 @@ import numpy as np
 from ..tracking.tracks import FaceTable, QualityRules, cooccurring_pairs
 from . import DEFAULT_METHOD, ClusteringMethod, make_method
 from .attach import attach_unknown
+from .constraints import TrackConstraints
 
 
 SCOPES = ("video", "collection")
@@ -35,7 +36,8 @@ def _embedded_rows(table: FaceTable, usable: dict[int, np.ndarray]) -> dict[int,
 
 def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
                    method: str | ClusteringMethod = DEFAULT_METHOD, scope: str = "video",
-                   attach_unknown: bool = True, **method_kwargs) -> dict[str, dict[int, int]]:
+                   attach_unknown: bool = True, constraints: TrackConstraints | None = None,
+                   **method_kwargs) -> dict[str, dict[int, int]]:
     """Group usable tracks into identities (cannot-link between tracks sharing a frame).
 
     Args:
@@ -50,6 +52,9 @@ def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
         attach_unknown (bool): After clustering, join each unusable track that has an
             embedded face to the identity confidently close to it
             (:func:`~.clustering.attach.attach_unknown`). Defaults to True.
+        constraints (TrackConstraints, optional): Users' corrections: must-linked tracks
+            are clustered as one (a track the rules reject joins its partner's identity),
+            cannot-linked tracks never share an identity, excluded tracks get none.
         **method_kwargs: The named method's parameters (``n_clusters``, ``threshold``, ...).
 
     Returns:
@@ -65,7 +70,7 @@ def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
     first = 0
     for sids in groups:
         assignment = _cluster_scope({sid: videos[sid] for sid in sids}, rules, method,
-                                    attach_unknown)
+                                    attach_unknown, constraints or TrackConstraints())
         for sid, tracks in assignment.items():
             out[sid] = {t: first + c for t, c in tracks.items()}
         first += len({c for a in assignment.values() for c in a.values()})
@@ -73,20 +78,22 @@ def cluster_tracks(videos: dict[str, FaceTable], rules: QualityRules,
 
 
 def _cluster_scope(videos: dict[str, FaceTable], rules: QualityRules,
-                   method: ClusteringMethod, attach: bool) -> dict[str, dict[int, int]]:
+                   method: ClusteringMethod, attach: bool,
+                   constraints: TrackConstraints) -> dict[str, dict[int, int]]:
     """One clustering problem: identities numbered 0.. by faces held, largest first."""
     keys, faces, sizes, cannot = [], [], [], []
     lost, lost_faces, lost_sizes, lost_cannot = [], [], [], []
     for sid, table in videos.items():
         usable = rules.usable_tracks(table)
         embedded = _embedded_rows(table, usable)
-        tids = sorted(embedded)
+        tids = sorted(t for t in embedded if (sid, t) not in constraints.excluded)
         pos = {t: len(keys) + i for i, t in enumerate(tids)}
         keys += [(sid, t) for t in tids]
         faces += [table.embeddings[embedded[t]] for t in tids]
         sizes += [len(usable[t]) for t in tids]
         has = np.isfinite(table.embeddings[:, 0])
-        others = sorted(set(table.tracks[table.tracks >= 0].tolist()) - set(tids))
+        others = sorted(set(table.tracks[table.tracks >= 0].tolist()) - set(embedded)
+                        - {t for s, t in constraints.excluded if s == sid})
         upos = {t: len(lost) + i for i, t in enumerate(others)}
         lost += [(sid, t) for t in others]
         lost_faces += [table.embeddings[has & (table.tracks == t)] for t in others]
@@ -100,10 +107,13 @@ def _cluster_scope(videos: dict[str, FaceTable], rules: QualityRules,
     out: dict[str, dict[int, int]] = {sid: {} for sid in videos}
     if not keys:
         return out
-    labels = method(faces, cannot_link=cannot)
-    if attach and lost:
-        joined = attach_unknown(faces, labels, lost_faces, lost_cannot,
-                                fallback=getattr(method, "fallback", None))
+    labels, forced = _cluster_with(method, keys, faces, cannot, lost, constraints)
+    if (attach or forced) and lost:
+        joined = (attach_unknown(faces, labels, lost_faces, lost_cannot,
+                                 fallback=getattr(method, "fallback", None))
+                  if attach else np.full(len(lost), -1))
+        for i, label in forced.items():  # a user put it there
+            joined[i] = label
         keep = joined >= 0
         keys += [k for k, j in zip(lost, keep) if j]
         sizes += [n for n, j in zip(lost_sizes, keep) if j]
@@ -113,3 +123,27 @@ def _cluster_scope(videos: dict[str, FaceTable], rules: QualityRules,
     for (sid, t), c in zip(keys, labels):
         out[sid][t] = rank[int(c)]
     return out
+
+
+def _cluster_with(method: ClusteringMethod, keys: list, faces: list, cannot: list,
+                  lost: list, constraints: TrackConstraints
+                  ) -> tuple[np.ndarray, dict[int, int]]:
+    """Labels of the clustered tracks, must-linked tracks clustered as one unit and
+    cannot-linked ones kept apart; and the labels must-links force on tracks the rules
+    left out (``{index in lost: label}``)."""
+    if not constraints:
+        return method(faces, cannot_link=cannot), {}
+    groups = constraints.groups(keys + lost)
+    unit_of = {}  # group -> unit number, over the clustered tracks in order
+    units = [unit_of.setdefault(g, len(unit_of)) for g in groups[:len(keys)]]
+    unit_faces = [np.concatenate([f for f, u in zip(faces, units) if u == k])
+                  for k in range(len(unit_of))]
+    pos = {k: i for i, k in enumerate(keys)}
+    pairs = list(cannot) + [(pos[a], pos[b]) for a, b in constraints.cannot_link
+                            if a in pos and b in pos]
+    unit_cannot = sorted({tuple(sorted((units[a], units[b]))) for a, b in pairs
+                          if units[a] != units[b]})
+    labels = np.asarray(method(unit_faces, cannot_link=unit_cannot))[units]
+    forced = {i: int(labels[units[groups.index(g)]]) for i, g in
+              enumerate(groups[len(keys):]) if g in unit_of}
+    return labels, forced

@@ -1,0 +1,193 @@
+"""Correct a clustering run: rename, merge, split or move a track, mark a track as no
+face, undo. Each correction is appended to the run's log, applied at once to its identities
+field, and honoured by every later ``cluster_faces`` under the same run key (as must-link /
+cannot-link constraints and names), so corrections survive re-clustering.
+
+Identities are named by their id (``"id_003"``) or their current name.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from .. import fo_io
+from ..clustering.corrections import NOT_A_FACE, replay
+
+DEFAULT_RUN_KEY = fo_io.DEFAULT_RUN_KEY
+
+
+def _run(samples, run_key: str):
+    dataset = samples._dataset
+    if run_key not in dataset.list_runs():
+        raise ValueError(f"no clustering run {run_key!r}: run cluster_faces or "
+                         "find_identities first")
+    info = dataset.get_run_info(run_key)
+    if getattr(info.config, "kind", "") != "cluster":
+        raise ValueError(f"run {run_key!r} is not a clustering run")
+    return info.config, dataset.load_run_results(run_key, cache=False)
+
+
+def _state(results):
+    base = {(sid, int(t)): i for sid, a in results.assignments.items() for t, i in a.items()}
+    log = list(getattr(results, "corrections", None) or [])
+    labels, names = replay(base, log)
+    return base, log, labels, names
+
+
+def _resolve(labels: dict, names: dict[str, str], identity: str) -> str:
+    if identity in set(labels.values()) and identity != NOT_A_FACE:
+        return identity
+    by_name = [i for i, n in names.items() if n == identity]
+    if by_name:
+        return by_name[0]
+    raise ValueError(f"no identity {identity!r} in this run: `vfc identities list` (or "
+                     "list_identities) shows them")
+
+
+def _tracks_of(labels: dict, identity: str) -> list[list]:
+    return [[sid, t] for (sid, t), i in sorted(labels.items()) if i == identity]
+
+
+def list_identities(sample_collection, run_key: str = DEFAULT_RUN_KEY) -> list[dict]:
+    """Every identity of the run: ``id``, ``name`` (None if unnamed), ``tracks``,
+    ``faces`` and ``videos``, most faces first; then the tracks marked as no face."""
+    config, results = _run(sample_collection, run_key)
+    _, _, labels, names = _state(results)
+    faces = _faces_per_track(sample_collection, config.out_field)
+    out: dict[str, dict] = {}
+    for (sid, t), identity in labels.items():
+        row = out.setdefault(identity, dict(id=identity, name=names.get(identity), tracks=0,
+                                            faces=0, videos=set()))
+        row["tracks"] += 1
+        row["faces"] += faces.get((sid, t), 0)
+        row["videos"].add(sid)
+    rows = sorted(out.values(), key=lambda r: (r["id"] == NOT_A_FACE, -r["faces"], r["id"]))
+    return [dict(r, videos=len(r["videos"])) for r in rows]
+
+
+def _faces_per_track(samples, field: str) -> Counter:
+    name = fo_io.frame_field(field)
+    ids, index = samples.values(["id", f"frames.{name}.detections.index"])
+    return Counter((sid, t) for sid, vid in zip(ids, index) for fr in vid for t in (fr or [])
+                   if t is not None)
+
+
+def rename_identity(sample_collection, identity: str, name: str,
+                    run_key: str = DEFAULT_RUN_KEY) -> dict:
+    """Call ``identity`` ``name``: its label becomes the name (the id stays as the
+    ``identity`` attribute)."""
+    if not name or not name.strip() or name in (fo_io.UNKNOWN, NOT_A_FACE):
+        raise ValueError(f"{name!r} cannot name an identity")
+    _, results = _run(sample_collection, run_key)
+    _, _, labels, names = _state(results)
+    identity = _resolve(labels, names, identity)
+    return _append(sample_collection, run_key, dict(
+        op="rename", tracks=_tracks_of(labels, identity), name=name.strip()))
+
+
+def merge_identities(sample_collection, identities: list[str],
+                     run_key: str = DEFAULT_RUN_KEY) -> dict:
+    """Make ``identities`` one (the first one's id and name). Refused when two of their
+    tracks share a frame: they cannot be one person."""
+    _, results = _run(sample_collection, run_key)
+    _, _, labels, names = _state(results)
+    ids = list(dict.fromkeys(_resolve(labels, names, i) for i in identities))
+    if len(ids) < 2:
+        raise ValueError("merge needs two identities or more")
+    tracks = [t for i in ids for t in _tracks_of(labels, i)]
+    _refuse_cooccurring(sample_collection, run_key, tracks)
+    return _append(sample_collection, run_key, dict(op="merge", tracks=tracks))
+
+
+def move_track(sample_collection, sample_id: str, track: int, to: str | None = None,
+               run_key: str = DEFAULT_RUN_KEY) -> dict:
+    """Move one track to identity ``to``, or with ``to=None`` split it off into a new
+    identity of its own; either way it is no longer its former identity's person."""
+    _, results = _run(sample_collection, run_key)
+    _, _, labels, names = _state(results)
+    key = (sample_id, int(track))
+    if key not in labels:
+        raise ValueError(f"track {track} of sample {sample_id} is not in run {run_key!r} "
+                         "(unknown tracks have no identity to leave)")
+    former = [t for t in _tracks_of(labels, labels[key]) if tuple(t) != key]
+    with_ = [] if to is None else _tracks_of(labels, _resolve(labels, names, to))
+    _refuse_cooccurring(sample_collection, run_key, with_ + [[sample_id, int(track)]])
+    return _append(sample_collection, run_key, {
+        "op": "move", "track": [sample_id, int(track)], "with": with_, "from": former})
+
+
+def mark_not_face(sample_collection, sample_id: str, track: int,
+                  run_key: str = DEFAULT_RUN_KEY) -> dict:
+    """The track is no face: labelled ``not_a_face`` and left out of every identity."""
+    _run(sample_collection, run_key)
+    return _append(sample_collection, run_key, dict(op="not_face",
+                                                    track=[sample_id, int(track)]))
+
+
+def undo_correction(sample_collection, run_key: str = DEFAULT_RUN_KEY) -> dict | None:
+    """Take back the last correction; returns it (None when there was none). Labels change
+    at once; a track the last clustering left out because of it ("no face") stays
+    ``unknown`` until the next ``cluster_faces`` clusters it again."""
+    config, results = _run(sample_collection, run_key)
+    log = list(getattr(results, "corrections", None) or [])
+    if not log:
+        return None
+    last = log.pop()
+    _save(sample_collection, run_key, results, log)
+    write_corrected_labels(sample_collection, config.out_field, run_key)
+    return last
+
+
+def _append(samples, run_key: str, entry: dict) -> dict:
+    config, results = _run(samples, run_key)
+    log = list(getattr(results, "corrections", None) or []) + [entry]
+    _save(samples, run_key, results, log)
+    write_corrected_labels(samples, config.out_field, run_key)
+    return entry
+
+
+def _save(samples, run_key: str, results, log: list[dict]) -> None:
+    data = {k: v for k, v in results.serialize().items() if k != "cls" and k != "corrections"}
+    dataset = samples._dataset
+    dataset.save_run_results(run_key, dataset.init_run_results(run_key, **data,
+                                                                corrections=log),
+                             overwrite=True)
+
+
+def _refuse_cooccurring(samples, run_key: str, tracks: list[list]) -> None:
+    config, _ = _run(samples, run_key)
+    name = fo_io.frame_field(config.out_field)
+    wanted = {(str(s), int(t)) for s, t in tracks}
+    sids = sorted({s for s, _ in wanted})
+    view = samples._dataset.select(sids, ordered=True)
+    for sid, vid in zip(sids, view.values(f"frames.{name}.detections.index")):
+        for fr in vid:
+            here = [t for t in (fr or []) if (sid, t) in wanted]
+            if len(set(here)) > 1:
+                raise ValueError(f"tracks {sorted(set(here))} of sample {sid} appear in the "
+                                 "same frame: they cannot be one person")
+
+
+def write_corrected_labels(samples, field: str, run_key: str, views: bool = True) -> None:
+    """Write the run's corrected labels to ``field``: each face of a clustered track gets
+    its identity's name (or id) as label and the id as its ``identity`` attribute."""
+    _, results = _run(samples, run_key)
+    _, _, labels, names = _state(results)
+    name = fo_io.frame_field(field)
+    sids = list(results.assignments)
+    view = samples._dataset.select(sids, ordered=True)
+    index = view.values(f"frames.{name}.detections.index")
+
+    def label(sid, t):
+        identity = labels.get((sid, t)) if t is not None else None
+        return (fo_io.UNKNOWN, None) if identity is None else (
+            names.get(identity, identity), identity)
+
+    pairs = [[None if fr is None else [label(sid, t) for t in fr] for fr in vid]
+             for sid, vid in zip(sids, index)]
+    for k, attr in enumerate(("label", "identity")):
+        view.set_values(f"frames.{name}.detections.{attr}",
+                        [[None if fr is None else [p[k] for p in fr] for fr in vid]
+                         for vid in pairs], dynamic=attr == "identity")
+    if views:
+        shown = sorted({names.get(i, i) for i in labels.values() if i != NOT_A_FACE})
+        fo_io.save_identity_views(samples._dataset, field, run_key, shown)
