@@ -42,10 +42,13 @@ def test_a_registered_method_reaches_the_library_cli_and_operator(toy_method):
     args = build_parser().parse_args(["cluster", "--dataset", "d", "--method",
                                       "every_track_alone", "--offset", "5"])
     assert args.method == "every_track_alone" and args.offset == 5
+    from fiftyone.operators.executor import ExecutionContext
+
+    ctx = ExecutionContext(request_params=dict(params=dict(method="every_track_alone")))
     for op in (ClusterFaces(), FindIdentities()):
-        props = op.resolve_input(None).type.properties
+        props = op.resolve_input(ctx).type.properties
         assert "every_track_alone" in props["method"].type.values
-        assert "offset" in props
+        assert "offset" in props  # the chosen method's own option
     # a parameter the method does not take is refused, not ignored
     with pytest.raises(ValueError, match="takes no 'threshold'"):
         make_method("every_track_alone", threshold=0.3)

@@ -15,19 +15,27 @@ class StageOperator(foo.Operator):
     NAME = LABEL = DESCRIPTION = ""
     DELEGATED_BY_DEFAULT = True
     FIELDS: tuple[tuple[str, str, str, str], ...] = ()  # name, default, label, description
+    RUN_CONFIG = None  # the run config class its run key names, checked as the form changes
 
     @property
     def config(self):
-        return heavy_config(self.NAME, self.LABEL, self.DESCRIPTION, self.DELEGATED_BY_DEFAULT)
+        # the form changes with what is chosen: the method's own options, the run key check
+        return heavy_config(self.NAME, self.LABEL, self.DESCRIPTION, self.DELEGATED_BY_DEFAULT,
+                            dynamic=True)
 
     def resolve_input(self, ctx):
         inputs = types.Object()
         for name, default, label, description in self.FIELDS:
-            field_input(inputs, name, default, label, description)
-        self.extra_inputs(inputs)
+            if name in READ_FIELDS:
+                detections_input(inputs, ctx, name, default, label, description)
+                continue
+            prop = field_input(inputs, name, default, label, description)
+            if name in RUN_KEYS and self.RUN_CONFIG is not None:
+                _check_run_key(prop, ctx, ctx.params.get(name) or default, self.RUN_CONFIG)
+        self.extra_inputs(inputs, ctx)
         return types.Property(inputs, view=types.View(label=self.LABEL))
 
-    def extra_inputs(self, inputs: types.Object) -> None:
+    def extra_inputs(self, inputs: types.Object, ctx) -> None:
         pass
 
     def kwargs(self, ctx) -> dict:
@@ -45,6 +53,46 @@ class StageOperator(foo.Operator):
         return sdk_call(self, sample_collection, params, delegate, delegation_target)
 
 
+READ_FIELDS = ("in_field", "pred_field")  # chosen among the dataset's frame Detections
+RUN_KEYS = ("run_key", "eval_key")
+
+
+def detections_input(inputs: types.Object, ctx, name: str, default: str, label: str,
+                     description: str) -> None:
+    """A dropdown of the dataset's frame ``Detections`` fields (free text when it has none)."""
+    fields = detection_fields(ctx.dataset) if ctx.dataset is not None else []
+    if not fields:
+        field_input(inputs, name, default, label, description)
+        return
+    choices = types.Dropdown(label=label)
+    for f in fields:
+        choices.add_choice(f, label=f)
+    inputs.enum(name, choices.values(), default=default if default in fields else fields[0],
+                view=choices, label=label, description=description)
+
+
+def detection_fields(dataset) -> list[str]:
+    """``frames.<name>`` of every frame ``fo.Detections`` field of the dataset."""
+    import fiftyone as fo
+
+    schema = dataset.get_frame_field_schema(embedded_doc_type=fo.Detections) or {}
+    return [f"frames.{name}" for name in sorted(schema)]
+
+
+def _check_run_key(prop, ctx, key: str, config_cls) -> None:
+    """Mark the run key input invalid (the App then refuses to run or schedule) when the
+    key is not valid or holds another kind of run."""
+    from ..api import runs
+
+    if ctx.dataset is None:
+        return
+    try:
+        runs.check_run_key(ctx.dataset, key, config_cls)
+    except ValueError as e:
+        prop.invalid = True
+        prop.error_message = str(e)
+
+
 def detector_inputs(inputs: types.Object) -> None:
     inputs.str("detector_config", label="Detector config",
                description="mmdet config file (empty: YuNet)")
@@ -60,7 +108,7 @@ class DetectorStage(StageOperator):
     """A stage that runs the face detector and writes faces: adds the detector form and
     arguments, and ``overwrite``."""
 
-    def extra_inputs(self, inputs):
+    def extra_inputs(self, inputs, ctx):
         detector_inputs(inputs)
         overwrite_input(inputs)
 

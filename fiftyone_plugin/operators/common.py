@@ -5,18 +5,18 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 
-def heavy_config(name: str, label: str, description: str,
-                 delegated: bool = True) -> foo.OperatorConfig:
+def heavy_config(name: str, label: str, description: str, delegated: bool = True,
+                 dynamic: bool = False) -> foo.OperatorConfig:
     """Immediate or delegated execution with progress; video work defaults to delegated."""
     return foo.OperatorConfig(
-        name=name, label=label, description=description, dynamic=False,
+        name=name, label=label, description=description, dynamic=dynamic,
         execute_as_generator=True, allow_immediate_execution=True,
         allow_delegated_execution=True, default_choice_to_delegated=delegated)
 
 
 def field_input(inputs: types.Object, name: str, default: str, label: str,
-                description: str) -> None:
-    inputs.str(name, default=default, label=label, description=description)
+                description: str) -> types.Property:
+    return inputs.str(name, default=default, label=label, description=description)
 
 
 def run_with_progress(ctx, fn, *args, **kwargs):

@@ -14,12 +14,15 @@ class EvaluateIdentities(StageOperator):
                    "pairwise F, Hungarian accuracy, cluster counts")
     FUNCTION = staticmethod(api.evaluate_identities)
     FIELDS = (("pred_field", fo_io.IDENTITIES_FIELD, "Identities field", "predicted identities"),
-              ("gt_field", api.GT_FIELD, "Ground-truth field", "true faces with labels"),
+              ("gt_field", api.GT_FIELD, "Ground-truth field",
+               "true faces with labels: `vfc import FORMAT --dataset-dir DIR` (or the "
+               "'Import ground truth' operator) adds BBT/Buffy or EasyCom videos with them"),
               ("eval_key", api.DEFAULT_EVAL_KEY, "Evaluation key", "name of the stored run"))
+    RUN_CONFIG = api.runs.IdentityEvaluationConfig
 
     DELEGATED_BY_DEFAULT = False
 
-    def extra_inputs(self, inputs):
+    def extra_inputs(self, inputs, ctx):
         inputs.float("iou_thr", default=0.5, label="IoU to match a face")
         policy = types.Dropdown(label="Unknown ground-truth people")
         for name in UNKNOWN_POLICIES:

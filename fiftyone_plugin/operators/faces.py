@@ -54,7 +54,7 @@ class EmbedFaces(StageOperator):
     FUNCTION = staticmethod(api.embed_faces)
     FIELDS = (("in_field", fo_io.FACES_FIELD, "Faces field", "frame field with faces"),)
 
-    def extra_inputs(self, inputs):
+    def extra_inputs(self, inputs, ctx):
         embed_stride_input(inputs)
 
     def kwargs(self, ctx):
@@ -78,11 +78,12 @@ class FindIdentities(DetectorStage):
                "frame field to write"),
               ("shots_field", fo_io.SHOTS_FIELD, "Shots field", "sample field to write"),
               ("run_key", api.DEFAULT_RUN_KEY, "Run key", "name of the stored run"))
+    RUN_CONFIG = api.runs.IdentityClusteringConfig
 
-    def extra_inputs(self, inputs):
-        super().extra_inputs(inputs)
+    def extra_inputs(self, inputs, ctx):
+        super().extra_inputs(inputs, ctx)
         embed_stride_input(inputs)
-        method_inputs(inputs)
+        method_inputs(inputs, ctx)
         inputs.bool("skip_failures", default=True, label="Skip videos that fail",
                     description="a video that cannot be read is skipped, tagged 'vfc:failed' "
                                 "and listed; off: it stops the run (finished videos are kept)")

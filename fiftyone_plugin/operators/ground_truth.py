@@ -25,7 +25,7 @@ class ImportGroundTruth(StageOperator):
               ("gt_field", fo_io.GT_FIELD, "Ground-truth field", "frame field to write"))
     DELEGATED_BY_DEFAULT = False
 
-    def extra_inputs(self, inputs):
+    def extra_inputs(self, inputs, ctx):
         formats = types.Dropdown(label="Format")
         for name in sorted(IMPORTERS):
             formats.add_choice(name, label=name)

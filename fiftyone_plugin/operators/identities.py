@@ -9,17 +9,21 @@ from ..clustering.methods import method_class, user_options
 from .base import StageOperator, overwrite, overwrite_input
 
 
-def method_inputs(inputs: types.Object) -> None:
+def method_inputs(inputs: types.Object, ctx) -> None:
+    """The method dropdown, then only the chosen method's own options (K required where
+    the method needs it)."""
     choices = types.Dropdown(label="Clustering method")
     for name in method_names():
         choices.add_choice(name, label=method_class(name).label)
     inputs.enum("method", choices.values(), default=DEFAULT_METHOD, view=choices,
                 label="Clustering method")
-    for name, (field, methods) in user_options().items():
+    chosen = ctx.params.get("method") or DEFAULT_METHOD
+    cls = method_class(chosen) if chosen in method_names() else method_class(DEFAULT_METHOD)
+    for field in cls.user_options():
         add = inputs.int if field.metadata["kind"] is int else (
             inputs.float if field.metadata["kind"] is float else inputs.str)
-        add(name, label=field.metadata["label"],
-            description=f"only for {', '.join(methods)}: {field.metadata['help']}")
+        add(field.name, label=field.metadata["label"], description=field.metadata["help"],
+            required=cls.needs_k and field.name == "n_clusters")
     scopes = types.RadioGroup()
     scopes.add_choice("video", label="Each video on its own")
     scopes.add_choice("collection", label="All videos together (identities span videos)")
@@ -30,12 +34,17 @@ def method_inputs(inputs: types.Object) -> None:
 
 
 def method_kwargs(ctx) -> dict:
+    """The chosen method and its own options (options of others the form held are not
+    passed: they would be an error)."""
+    method = ctx.params.get("method") or DEFAULT_METHOD
+    own = {f.name for f in method_class(method).user_options()} if method in method_names() \
+        else set(user_options())
     params = {}
     for name, (field, _) in user_options().items():
         value = ctx.params.get(name)
-        if value not in (None, ""):
+        if name in own and value not in (None, ""):
             params[name] = field.metadata["kind"](value)
-    return dict(method=ctx.params.get("method") or DEFAULT_METHOD, method_params=params,
+    return dict(method=method, method_params=params,
                 scope=ctx.params.get("scope") or "video",
                 attach_unknown=bool(ctx.params.get("attach_unknown", True)))
 
@@ -47,12 +56,12 @@ class ClusterFaces(StageOperator):
     FIELDS = (("in_field", fo_io.FACES_FIELD, "Faces field", "frame field with tracked faces"),
               ("out_field", fo_io.IDENTITIES_FIELD, "Identities field", "frame field to write"),
               ("run_key", api.DEFAULT_RUN_KEY, "Run key", "name of the stored run"))
-
+    RUN_CONFIG = api.runs.IdentityClusteringConfig
     DELEGATED_BY_DEFAULT = False  # seconds on stored embeddings
 
-    def extra_inputs(self, inputs):
-        method_inputs(inputs)
-        _embedding_inputs(inputs)
+    def extra_inputs(self, inputs, ctx):
+        method_inputs(inputs, ctx)
+        _embedding_inputs(inputs, ctx)
         inputs.bool("save_views", default=True, label="Save a view per identity")
         overwrite_input(inputs)
 
@@ -85,13 +94,28 @@ class ClusterFaces(StageOperator):
                           **method_params)
 
 
-def _embedding_inputs(inputs: types.Object) -> None:
-    inputs.str("embeddings", default="original", label="Embeddings",
-               description="'original', or the name given to adapted ones ('adapted')")
+def _embedding_inputs(inputs: types.Object, ctx) -> None:
+    names = ["original"] + (stored_embedding_names(ctx.dataset) if ctx.dataset else [])
+    stored = types.Dropdown(label="Embeddings")
+    for name in names:
+        stored.add_choice(name, label=name)
+    inputs.enum("embeddings", stored.values(), default="original", view=stored,
+                label="Embeddings", description="the face store's embeddings: the originals, "
+                "or those adaptation and VCT stored (adapt_faces, learn_track_embeddings)")
     distance = types.Dropdown(label="Distance")
     distance.add_choice("cosine", label="Cosine")
     distance.add_choice("loss", label="Learned (VideoClusterNet loss; adapted, parameter-free)")
     inputs.enum("distance", distance.values(), default="cosine", view=distance)
+
+
+def stored_embedding_names(dataset) -> list[str]:
+    """Names of the other embeddings in the dataset's face store (its first video's)."""
+    from ..embedding.store import stored_keys
+
+    root = api.face_store_root(dataset)
+    keys = stored_keys(root, dataset.limit(1).values("id"))
+    return sorted(p.stem[len("embeddings_"):] for p in (root / keys[0]).glob("embeddings_*.npz")
+                  ) if keys else []
 
 
 def _embedding_kwargs(ctx) -> dict:

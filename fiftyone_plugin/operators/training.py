@@ -11,7 +11,7 @@ class _TrainingStage(StageOperator):
 
     CONFIG_HELP = ""
 
-    def extra_inputs(self, inputs):
+    def extra_inputs(self, inputs, ctx):
         inputs.str("config", label="Config file", description=self.CONFIG_HELP)
 
     def kwargs(self, ctx):
@@ -26,6 +26,7 @@ class AdaptFaces(_TrainingStage):
     FIELDS = (("out_embeddings", "adapted", "Adapted embeddings name",
                "name under which the face store keeps them"),
               ("run_key", api.DEFAULT_ADAPT_KEY, "Run key", "name of the stored run"))
+    RUN_CONFIG = api.runs.FaceAdaptationConfig
     CONFIG_HELP = "mmcfg/adaptation/*.py (empty: the CPU-sized default)"
 
     def __call__(self, sample_collection, out_embeddings: str | None = None,
@@ -44,10 +45,11 @@ class LearnTrackEmbeddings(_TrainingStage):
     FIELDS = (("out_embeddings", "vct", "Track embeddings name",
                "name under which the face store keeps them"),
               ("run_key", api.DEFAULT_VCT_KEY, "Run key", "name of the stored run"))
+    RUN_CONFIG = api.runs.FaceAdaptationConfig
     CONFIG_HELP = "mmcfg/adaptation/vct_*.py (empty: video-centralised)"
 
-    def extra_inputs(self, inputs):
-        super().extra_inputs(inputs)
+    def extra_inputs(self, inputs, ctx):
+        super().extra_inputs(inputs, ctx)
         inputs.bool("per_video", default=True, label="One model per video",
                     description="transductive, as the paper; off: one for the collection")
 

@@ -1,0 +1,70 @@
+"""Forms that guide: each method's own options, fields and embeddings offered from the
+dataset, run keys checked, invalid combinations refused before anything is scheduled."""
+import numpy as np
+import pytest
+
+fo = pytest.importorskip("fiftyone")
+import fiftyone.operators as foo  # noqa: E402
+from fiftyone.operators.delegated import DelegatedOperationService  # noqa: E402
+from fiftyone.operators.executor import ExecutionContext, ExecutionError  # noqa: E402
+
+from fiftyone_plugin import api  # noqa: E402
+from fiftyone_plugin.embedding.store import FaceStore  # noqa: E402
+from fiftyone_plugin.operators import ClusterFaces, EvaluateIdentities  # noqa: E402
+
+from .conftest import URI, add_videos  # noqa: E402
+
+
+def _form(op, dataset=None, **params):
+    ctx = ExecutionContext(request_params=dict(
+        params=params, dataset_name=dataset.name if dataset is not None else None))
+    return op.resolve_input(ctx).type.properties
+
+
+def test_each_method_shows_only_its_own_options():
+    assert "n_clusters" not in _form(ClusterFaces(), method="parameter_free")
+    assert "threshold" not in _form(ClusterFaces(), method="parameter_free")
+    hac_k = _form(ClusterFaces(), method="hac_k")
+    assert hac_k["n_clusters"].required and "threshold" not in hac_k
+    hac_t = _form(ClusterFaces(), method="hac_threshold")
+    assert "threshold" in hac_t and not hac_t["threshold"].required
+    assert "n_clusters" not in hac_t
+
+
+def test_fields_embeddings_and_run_keys_come_from_the_dataset(dataset, two_shot_video):
+    add_videos(dataset, two_shot_video)
+    dataset.persistent = True  # the executor loads it by name
+    api.find_identities(dataset, frame_stride=3)
+    store = FaceStore(api.face_store_root(dataset), dataset.first().id)
+    store.write_embeddings("adapted", store.embeddings, {})
+    form = _form(ClusterFaces(), dataset)
+    assert form["in_field"].type.values == ["frames.faces", "frames.identities"]
+    assert sorted(form["embeddings"].type.values) == ["adapted", "original"]
+    assert not form["run_key"].invalid
+    bad = _form(ClusterFaces(), dataset, run_key="my run")["run_key"]
+    assert bad.invalid and "not valid" in bad.error_message
+    # the clustering run's key holds another kind of run for an evaluation
+    clash = _form(EvaluateIdentities(), dataset, eval_key=api.DEFAULT_RUN_KEY)["eval_key"]
+    assert clash.invalid and "another kind" in clash.error_message
+
+
+def test_invalid_combinations_are_refused_before_anything_is_scheduled(dataset,
+                                                                       two_shot_video):
+    add_videos(dataset, two_shot_video)
+    dataset.persistent = True
+    api.find_identities(dataset, frame_stride=3)
+    service = DelegatedOperationService()
+    for params in (dict(method="hac_k"), dict(run_key="my run")):
+        with pytest.raises(ExecutionError, match="(?i)validation"):
+            foo.execute_operator(f"{URI}/cluster_faces", ctx=dict(dataset=dataset,
+                                                                  params=params),
+                                 request_delegation=True)
+    assert service.list_operations(dataset_name=dataset.name) == []
+    # with K the same request is scheduled and runs
+    foo.execute_operator(f"{URI}/cluster_faces", ctx=dict(dataset=dataset, params=dict(
+        method="hac_k", n_clusters=2, run_key="ward", out_field="frames.ward")),
+        request_delegation=True)
+    service.execute_queued_operations(dataset_name=dataset.name)
+    assert dataset.load_run_results("ward").num_identities == 2
+    assert np.isin(dataset.distinct("frames.ward.detections.label"), ["id_000", "id_001"]).all()
+    service.delete_for_dataset(dataset._doc.id)
