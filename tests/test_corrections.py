@@ -99,3 +99,42 @@ def test_cli_lists_and_corrects_identities(dataset, two_shot_video, capsys):
     assert "no identity 'nobody'" in capsys.readouterr().err
     assert main(["identities", "undo", "--dataset", dataset.name]) == 0
     assert api.list_identities(dataset)[0]["name"] is None
+
+
+def test_review_asks_the_closest_pairs_and_answers_recluster(dataset, two_shot_video):
+    add_videos(dataset, two_shot_video)
+    api.find_identities(dataset, frame_stride=2)
+    first = _labels(dataset)
+    again, b = (1, 2) if first[1][0] == first[0][0] else (2, 1)
+    sid = dataset.first().id
+    api.move_track(dataset, sid, again)  # Obama's second track now alone: 3 identities
+    labels = _labels(dataset)
+    obama, alone, biden = labels[0][1], labels[again][1], labels[b][1]
+    questions = api.review_questions(dataset)
+    # Biden and the lone Obama track share frames: never asked; Obama's two are closest
+    assert [{q["a"], q["b"]} for q in questions] == [{obama, alone}, {obama, biden}]
+    assert questions[0]["distance"] < questions[1]["distance"]
+    # "not the same" for Obama and Biden: kept apart, never asked again (the clustering
+    # runs again and may renumber the identities)
+    api.answer_question(dataset, obama, biden, same=False)
+    labels = _labels(dataset)
+    obama, alone = labels[0][1], labels[again][1]
+    assert [{q["a"], q["b"]} for q in api.review_questions(dataset)] == [{obama, alone}]
+    # "same" for the two Obama tracks: merged, and the clustering runs again
+    summary = api.answer_question(dataset, obama, alone, same=True)
+    labels = _labels(dataset)
+    assert summary["num_identities"] == 2 and labels[0] == labels[again] != labels[b]
+    assert api.review_questions(dataset) == []
+
+
+def test_recluster_repeats_the_run_with_its_own_settings(dataset, two_shot_video):
+    add_videos(dataset, two_shot_video)
+    api.find_identities(dataset, frame_stride=2)
+    api.cluster_faces(dataset, method="hac_threshold", threshold=0.5, run_key="fixed",
+                      out_field="frames.fixed")
+    before = [_labels(dataset), _labels(dataset, "fixed")]
+    config = dataset.get_run_info("fixed").config.serialize()
+    assert api.recluster(dataset)["num_identities"] == 2
+    assert api.recluster(dataset, "fixed")["num_identities"] == 2
+    assert [_labels(dataset), _labels(dataset, "fixed")] == before
+    assert dataset.get_run_info("fixed").config.serialize() == config

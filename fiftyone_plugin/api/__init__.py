@@ -7,7 +7,8 @@ module                 functions
                        ``find_identities`` (the whole pipeline in one decode per video)
 :mod:`.identities`     ``cluster_faces`` (identities from stored tracks)
 :mod:`.corrections`    ``list_identities``, ``rename_identity``, ``merge_identities``,
-                       ``move_track`` (split), ``mark_not_face``, ``undo_correction``
+                       ``move_track`` (split), ``mark_not_face``, ``undo_correction``,
+                       ``review_questions``, ``answer_question``
 :mod:`.evaluation`     ``evaluate_identities`` (against ground-truth faces)
 :mod:`.training`       ``adapt_faces`` (VideoClusterNet), ``learn_track_embeddings`` (VCT)
 :mod:`.runs`           the FiftyOne run classes every function above registers
@@ -20,17 +21,18 @@ computes, then writes and registers its run last (``find_identities`` commits pe
 (clustering, re-tracking, the evaluation core) live in FiftyOne-free packages.
 """
 from ._common import face_store_root, read_face_tables
-from .corrections import (list_identities, mark_not_face, merge_identities, move_track,
-                          rename_identity, undo_correction)
+from .corrections import (answer_question, list_identities, mark_not_face, merge_identities,
+                          move_track, rename_identity, review_questions, undo_correction)
 from .evaluation import DEFAULT_EVAL_KEY, GT_FIELD, evaluate_identities
 from .faces import detect_faces, embed_faces, find_identities, track_faces
-from .identities import DEFAULT_RUN_KEY, cluster_faces
+from .identities import DEFAULT_RUN_KEY, cluster_faces, recluster
 from .runs import list_runs
 from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
                        learn_track_embeddings)
 
 __all__ = ["DEFAULT_ADAPT_KEY", "DEFAULT_EVAL_KEY", "DEFAULT_RUN_KEY", "DEFAULT_VCT_KEY",
-           "GT_FIELD", "adapt_faces", "cluster_faces", "detect_faces", "embed_faces",
+           "GT_FIELD", "adapt_faces", "answer_question", "cluster_faces", "detect_faces", "embed_faces",
            "evaluate_identities", "face_store_root", "find_identities", "learn_track_embeddings",
            "list_identities", "list_runs", "mark_not_face", "merge_identities", "move_track",
-           "read_face_tables", "rename_identity", "track_faces", "undo_correction"]
+           "read_face_tables", "recluster", "rename_identity", "review_questions", "track_faces",
+           "undo_correction"]

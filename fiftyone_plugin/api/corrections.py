@@ -191,3 +191,78 @@ def write_corrected_labels(samples, field: str, run_key: str, views: bool = True
     if views:
         shown = sorted({names.get(i, i) for i in labels.values() if i != NOT_A_FACE})
         fo_io.save_identity_views(samples._dataset, field, run_key, shown)
+
+
+def review_questions(sample_collection, run_key: str = DEFAULT_RUN_KEY,
+                     k: int = 10) -> list[dict]:
+    """The ``k`` questions most worth a user's answer: pairs of identities the clustering
+    was least sure to keep apart (:func:`~fiftyone_plugin.clustering.review.uncertain_pairs`;
+    within a video when the run clustered per video), with a track of each to show. Pairs
+    already answered are not asked again."""
+    import numpy as np
+
+    from ..clustering.review import uncertain_pairs
+    from ..tracking.tracks import cooccurring_pairs
+    from ._common import face_store_root, read_face_tables
+    from .identities import with_stored_embeddings
+
+    config, results = _run(sample_collection, run_key)
+    _, log, labels, names = _state(results)
+    view = sample_collection._dataset.select(list(results.assignments), ordered=True)
+    _, _, _, faces = read_face_tables(view, config.in_field)
+    with_stored_embeddings(faces, face_store_root(view),
+                           getattr(config, "embeddings", "original"))
+    answered = {frozenset(map(tuple, (e["tracks"][0], e["others"][0]))) for e in log
+                if e["op"] == "apart"}
+    scopes = ([[sid] for sid in faces] if getattr(config, "scope", "video") == "video"
+              else [list(faces)])
+    questions = []
+    for sids in scopes:
+        tracks, vectors, cannot = [], [], []
+        for sid in sids:
+            table = faces[sid][0]
+            has = np.isfinite(table.embeddings[:, 0])
+            pos = {}
+            for t in sorted(set(table.tracks[table.tracks >= 0].tolist())):
+                rows = has & (table.tracks == t)
+                identity = labels.get((sid, t))
+                if rows.any() and identity not in (None, NOT_A_FACE):
+                    pos[t] = len(tracks)
+                    tracks.append((sid, t))
+                    vectors.append(table.embeddings[rows])
+            cannot += [(pos[a], pos[b]) for a, b in cooccurring_pairs(table.frames,
+                                                                       table.tracks)
+                       if a in pos and b in pos]
+        ids = sorted({labels[t] for t in tracks})
+        number = {i: n for n, i in enumerate(ids)}
+        per_track = np.array([number[labels[t]] for t in tracks])
+        for a, b, d in uncertain_pairs(vectors, per_track, cannot, k=len(ids) ** 2):
+            ia, ib = ids[a], ids[b]
+            ta = [t for t in tracks if labels[t] == ia]
+            tb = [t for t in tracks if labels[t] == ib]
+            if any(frozenset((x, y)) in answered for x in ta for y in tb):
+                continue
+            questions.append(dict(a=ia, b=ib, a_name=names.get(ia), b_name=names.get(ib),
+                                  distance=round(d, 4), a_track=list(ta[0]),
+                                  b_track=list(tb[0])))
+    return sorted(questions, key=lambda q: q["distance"])[:k]
+
+
+def answer_question(sample_collection, a: str, b: str, same: bool,
+                    run_key: str = DEFAULT_RUN_KEY, recluster: bool = True) -> dict:
+    """Record a review answer: ``same`` merges the identities, otherwise they are kept
+    apart for good; then (``recluster``) the run clusters again, honouring every answer
+    and correction. Returns the new clustering's summary (or the entry)."""
+    if same:
+        entry = merge_identities(sample_collection, [a, b], run_key)
+    else:
+        _, results = _run(sample_collection, run_key)
+        _, _, labels, names = _state(results)
+        ia, ib = _resolve(labels, names, a), _resolve(labels, names, b)
+        entry = _append(sample_collection, run_key, dict(
+            op="apart", tracks=_tracks_of(labels, ia), others=_tracks_of(labels, ib)))
+    if not recluster:
+        return entry
+    from .identities import recluster as run_again
+
+    return run_again(sample_collection, run_key)

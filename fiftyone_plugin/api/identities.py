@@ -1,6 +1,7 @@
 """Identities: cluster the stored face tracks of a collection and write them back."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, replace
 
 import numpy as np
@@ -134,6 +135,30 @@ def with_stored_embeddings(faces: dict[str, tuple[FaceTable, list[str]]], root,
                          if len(store) else 0.0).astype(np.float32)
         faces[sid] = replace(table, embeddings=vectors, sharpness=sharp), det_ids
     return heads
+
+
+def recluster(sample_collection, run_key: str = DEFAULT_RUN_KEY, progress=None) -> dict:
+    """Run ``cluster_faces`` again with the settings of the clustering run ``run_key``
+    (after corrections or review answers, which it then honours)."""
+    from ..clustering.methods import method_class
+
+    dataset = sample_collection._dataset
+    if run_key not in dataset.list_runs():
+        raise ValueError(f"no clustering run {run_key!r} to run again")
+    c = dataset.get_run_info(run_key).config
+    if getattr(c, "kind", "") != "cluster":
+        raise ValueError(f"run {run_key!r} is not a clustering run")
+    # the method's own settings; the distance is the run's (cluster_faces builds it)
+    names = {f.name for f in dataclasses.fields(method_class(c.method))} - {"distance"}
+    params = {k: v for k, v in c.serialize().items() if k in names}
+    return cluster_faces(sample_collection, in_field=c.in_field, out_field=c.out_field,
+                         method=c.method, method_params=params,
+                         quality=QualityRules(**c.quality),
+                         embeddings=getattr(c, "embeddings", "original"),
+                         distance=getattr(c, "distance", "cosine"), run_key=run_key,
+                         scope=getattr(c, "scope", "video"),
+                         attach_unknown=getattr(c, "attach_unknown", True),
+                         progress=progress)
 
 
 def _check_distance(distance: str, method: str) -> None:

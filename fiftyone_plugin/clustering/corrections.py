@@ -10,7 +10,9 @@ the same thing after a re-clustering renumbers the identities:
 - ``{"op": "move", "track": t, "with": [...]}``: the track joins the identity of the tracks
   ``with`` (empty: a new identity of its own); ``"from": [...]``, the tracks it left, are
   not its person;
-- ``{"op": "not_face", "track": t}``: the track is no face.
+- ``{"op": "not_face", "track": t}``: the track is no face;
+- ``{"op": "apart", "tracks": [...], "others": [...]}``: these are two people (a review
+  answer "not the same"); if they share an identity, ``others`` leave it for a new one.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from itertools import count
 from .constraints import Track, TrackConstraints
 
 NOT_A_FACE = "not_a_face"
-OPS = ("rename", "merge", "move", "not_face")
+OPS = ("rename", "merge", "move", "not_face", "apart")
 
 
 def _track(t) -> Track:
@@ -44,9 +46,18 @@ def replay(assignment: dict[Track, str], log: list[dict]
         elif op == "move":
             track = _track(entry["track"])
             with_ = [_track(t) for t in entry["with"] if _track(t) in labels]
-            labels[track] = labels[with_[0]] if with_ else _new_identity(labels, names)
+            if with_:
+                labels[track] = labels[with_[0]]
+            elif any(i == labels.get(track) for t, i in labels.items() if t != track):
+                labels[track] = _new_identity(labels, names)  # else: alone already
         elif op == "not_face":
             labels[_track(entry["track"])] = NOT_A_FACE
+        elif op == "apart":
+            ours = {labels.get(_track(t)) for t in entry["tracks"]} - {None}
+            others = [_track(t) for t in entry["others"] if labels.get(_track(t)) in ours]
+            new = _new_identity(labels, names) if others else None
+            for t in others:
+                labels[t] = new
         elif op == "rename":
             held = Counter(labels[_track(t)] for t in entry["tracks"] if _track(t) in labels)
             held.pop(NOT_A_FACE, None)
@@ -97,6 +108,9 @@ def constraints(log: list[dict]) -> TrackConstraints:
             track = _track(entry["track"])
             group.pop(track, None)
             excluded.add(track)
+        elif entry["op"] == "apart":
+            cannot += [(_track(a), _track(b)) for a in entry["tracks"]
+                       for b in entry["others"]]
     members: dict[int, list[Track]] = {}
     for t, g in group.items():
         members.setdefault(g, []).append(t)
