@@ -41,6 +41,8 @@ bench: setup
 	$(PY) -m benchmarks.recovery --json benchmarks/out/recovery.json
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/lfw_dev --out benchmarks/out/episode_lfw --seed 0 --videos 1 --minutes 1 2 5 10 20 --cast 4
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --stride 5 --methods parameter_free parameter_free@no_attach c1c finch hac_threshold hac_k dbscan naive_peer --json benchmarks/out/quality_episode.json
+	$(PY) -m benchmarks.review_curve --videos benchmarks/out/episode_lfw --only episode_0_00_2min --stride 5 --json benchmarks/out/review_curve_episode2.json
+	$(PY) -m benchmarks.review_curve --videos benchmarks/out/episode_lfw --only episode_0_00_20min --stride 5 --budget 0 1 2 3 5 10 --json benchmarks/out/review_curve_episode20.json
 	$(PY) -m benchmarks.plots
 
 bench-adapt: setup  # VideoClusterNet adaptation, 15-37 CPU minutes per video

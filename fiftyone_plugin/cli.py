@@ -259,6 +259,13 @@ def cmd_identities(args) -> int:
         done = api.move_track(ds, args.sample, args.track, to=args.to, **key)
     elif args.action == "not-face":
         done = api.mark_not_face(ds, args.sample, args.track, **key)
+    elif args.action == "review":
+        for q in api.review_questions(ds, k=args.k, **key):
+            print(f"{q['a']} ({q['a_name'] or '-'}) vs {q['b']} ({q['b_name'] or '-'}): "
+                  f"distance {q['distance']:.3f}; tracks {q['a_track']} {q['b_track']}")
+        return 0
+    elif args.action == "answer":
+        done = api.answer_question(ds, args.a, args.b, same=args.same, **key)
     else:
         done = api.undo_correction(ds, **key)
     print(f"{args.action}: {done}" if done else "nothing to undo")
@@ -393,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
                           ("rename", "name an identity"), ("merge", "make identities one"),
                           ("split", "move a track to another identity, or a new one"),
                           ("not-face", "mark a track as no face"),
+                          ("review", "the pairs of identities most worth a look"),
+                          ("answer", "same person or not: a constraint, then re-cluster"),
                           ("undo", "take back the last correction")):
         a_ = acts.add_parser(action, help=help_)
         a_.add_argument("--dataset", required=True)
@@ -407,6 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
             a_.add_argument("track", type=int, help="track id (the faces' index)")
             if action == "split":
                 a_.add_argument("--to", default=None, help="identity to join (default: new)")
+        elif action == "review":
+            a_.add_argument("-k", type=int, default=10, help="how many questions")
+        elif action == "answer":
+            a_.add_argument("a")
+            a_.add_argument("b")
+            same = a_.add_mutually_exclusive_group(required=True)
+            same.add_argument("--same", dest="same", action="store_true")
+            same.add_argument("--different", dest="same", action="store_false")
         a_.set_defaults(func=cmd_identities)
     a = sub.add_parser("adapt", help="adapt the face model to a dataset's videos (MMEngine)")
     a.add_argument("--dataset", required=True)

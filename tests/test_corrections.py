@@ -99,6 +99,10 @@ def test_cli_lists_and_corrects_identities(dataset, two_shot_video, capsys):
     assert "no identity 'nobody'" in capsys.readouterr().err
     assert main(["identities", "undo", "--dataset", dataset.name]) == 0
     assert api.list_identities(dataset)[0]["name"] is None
+    assert main(["identities", "review", "--dataset", dataset.name]) == 0
+    capsys.readouterr()
+    assert main(["identities", "answer", first, "nobody", "--same",
+                 "--dataset", dataset.name]) == 1
 
 
 def test_review_asks_the_closest_pairs_and_answers_recluster(dataset, two_shot_video):
