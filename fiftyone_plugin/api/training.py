@@ -32,7 +32,7 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
         out_embeddings (str): Name of the adapted embeddings. Defaults to ``"adapted"``.
         config (str, optional): Adaptation config file.
         work_dir (str, optional): Logs and checkpoints; defaults to
-            ``$VFC_CACHE_DIR/adaptation/<dataset>/<run_key>``.
+            ``$VFC_CACHE_DIR/adaptation/<dataset id>/<run_key>``.
         cfg_options (dict, optional): Config overrides (``{"train_cfg.max_iters": 550}``).
         faces_field (str): The faces the store must hold (checked before training).
 
@@ -41,10 +41,7 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
     """
     from ..adaptation.train import DEFAULT_CONFIG
 
-    ids, _ = collection_videos(sample_collection)
-    runs.check_run_key(sample_collection, run_key, runs.FaceAdaptationConfig)
-    root = face_store_root(sample_collection, store_dir)
-    require_own_store(sample_collection, root)
+    ids, root = _training_inputs(sample_collection, run_key, store_dir)
     name = fo_io.require_detections_field(sample_collection, faces_field)
     for sid in ids:  # clear errors before any training
         store = FaceStore(root, sid)
@@ -85,7 +82,7 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
         per_video (bool): One model per video (transductive, as the paper), else one for
             the whole collection. Defaults to True.
         work_dir (str, optional): Logs and checkpoints; defaults to
-            ``$VFC_CACHE_DIR/adaptation/<dataset>/<run_key>`` (a sub-folder per video).
+            ``$VFC_CACHE_DIR/adaptation/<dataset id>/<run_key>`` (a sub-folder per video).
         cfg_options (dict, optional): Config overrides (``{"train_cfg.max_iters": 400}``).
 
     Returns:
@@ -94,10 +91,7 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
     from ..adaptation.datasets import load_track_sequences
     from ..adaptation.train import REPO_CONFIGS
 
-    ids, _ = collection_videos(sample_collection)
-    runs.check_run_key(sample_collection, run_key, runs.FaceAdaptationConfig)
-    root = face_store_root(sample_collection, store_dir)
-    require_own_store(sample_collection, root)
+    ids, root = _training_inputs(sample_collection, run_key, store_dir)
     config = config or REPO_CONFIGS / "vct_videocentral_sface_200it_pervideo.py"
     work_dir = _work_dir(sample_collection, run_key, work_dir)
     # reads every store (a clear error when one is missing) before any training
@@ -121,6 +115,15 @@ def learn_track_embeddings(sample_collection, out_embeddings: str = "vct",
         method="vct", config=str(config), per_video=per_video,
         out_embeddings=out_embeddings, cfg_options=cfg_options or {}), summary)
     return summary
+
+
+def _training_inputs(samples, run_key: str, store_dir: str | None) -> tuple[list[str], Path]:
+    """The videos and the face store a training run reads, checked before any work."""
+    ids, _ = collection_videos(samples)
+    runs.check_run_key(samples, run_key, runs.FaceAdaptationConfig)
+    root = face_store_root(samples, store_dir)
+    require_own_store(samples, root)
+    return ids, root
 
 
 def _work_dir(samples, run_key: str, work_dir: str | None) -> str:
