@@ -37,8 +37,11 @@ def frame_field(path: str) -> str:
     return path[len("frames."):] if path.startswith("frames.") else path
 
 
-def require_detections_field(samples, path: str) -> str:
-    """Check that frame field ``path`` exists and holds ``fo.Detections``."""
+def require_detections_field(samples, path: str,
+                             fix: str = "Run face detection first or pass the right field "
+                                        "name.") -> str:
+    """Check that frame field ``path`` exists and holds ``fo.Detections``; ``fix`` says
+    what to do when it does not exist."""
     import fiftyone as fo
 
     name = frame_field(path)
@@ -46,7 +49,7 @@ def require_detections_field(samples, path: str) -> str:
     if name not in schema:
         known = sorted(k for k, v in schema.items() if _is_detections(v, fo))
         raise ValueError(f"unknown frame field 'frames.{name}'; detection fields here: {known}. "
-                         "Run face detection first or pass the right field name.")
+                         + fix)
     if not _is_detections(schema[name], fo):
         raise ValueError(f"'frames.{name}' is not an fo.Detections field")
     return name

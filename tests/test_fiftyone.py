@@ -227,6 +227,10 @@ def test_cluster_and_evaluate_operators_store_comparable_runs(dataset, two_shot_
 def test_evaluate_needs_overlapping_ground_truth(dataset, two_shot_video):
     _video_dataset(dataset, two_shot_video)
     api.detect_faces(dataset)
+    # no ground truth yet: the error says where it comes from, not "run face detection"
+    with pytest.raises(ValueError, match="vfc import FORMAT") as info:
+        api.evaluate_identities(dataset, pred_field="frames.faces")
+    assert "face detection" not in str(info.value)
     dataset.set_values("frames.gt_faces", {dataset.first().id: {1: fo.Detections(detections=[
         fo.Detection(label="x", bounding_box=[0.9, 0.9, 0.05, 0.05], index=0)])}},
         key_field="id")

@@ -46,8 +46,13 @@ def evaluate_identities(sample_collection, pred_field: str = fo_io.IDENTITIES_FI
     from ..evaluation.videos import evaluate_videos
 
     ids, _ = collection_videos(sample_collection)
-    fo_io.require_detections_field(sample_collection, pred_field)
-    fo_io.require_detections_field(sample_collection, gt_field)
+    fo_io.require_detections_field(sample_collection, pred_field,
+                                   "Run cluster_faces (or find_identities) first, or pass "
+                                   "the right field name.")
+    fo_io.require_detections_field(
+        sample_collection, gt_field, "Ground truth comes from `vfc import FORMAT "
+        "--dataset-dir DIR` or the 'Import ground truth' operator (BBT/Buffy, EasyCom), or "
+        "from your own labels; pass its field as gt_field.")
     runs.check_run_key(sample_collection, eval_key, runs.IdentityEvaluationConfig)
     pred, gt = _read_labels(sample_collection, pred_field), _read_labels(sample_collection,
                                                                          gt_field)
