@@ -57,18 +57,18 @@ def true_people(dataset, faces_field: str = "frames.faces",
 
 def _person(api, dataset, identity: str, run_key: str, people) -> str | None:
     """The majority person of an identity's tracks."""
-    from fiftyone_plugin.api.corrections import _run, _state
+    from fiftyone_plugin.api.corrections import _state, clustering_run
 
-    _, results = _run(dataset, run_key)
+    _, results = clustering_run(dataset, run_key)
     _, _, labels, _ = _state(results)
     votes = Counter(people[t] for t, i in labels.items() if i == identity and t in people)
     return votes.most_common(1)[0][0] if votes else None
 
 
 def _random_question(api, dataset, run_key: str, rng: random.Random):
-    from fiftyone_plugin.api.corrections import _run, _state
+    from fiftyone_plugin.api.corrections import _state, clustering_run
 
-    _, results = _run(dataset, run_key)
+    _, results = clustering_run(dataset, run_key)
     _, _, labels, _ = _state(results)
     per_video: dict[str, set] = {}
     for (sid, _), i in labels.items():

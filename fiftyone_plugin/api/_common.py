@@ -54,7 +54,7 @@ def require_own_store(samples, root: Path) -> None:
     """A clear error when a dataset has no store of its own but names another's (a clone)."""
     dataset = samples._dataset
     origin = (dataset.info or {}).get(STORE_INFO_KEY)
-    if root.is_dir() and any(root.iterdir()) or not origin or origin == str(dataset._doc.id):
+    if (root.is_dir() and any(root.iterdir())) or not origin or origin == str(dataset._doc.id):
         return
     other = default_store_root(origin)
     raise FileNotFoundError(

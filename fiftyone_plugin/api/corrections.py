@@ -15,7 +15,8 @@ from ..clustering.corrections import NOT_A_FACE, replay
 DEFAULT_RUN_KEY = fo_io.DEFAULT_RUN_KEY
 
 
-def _run(samples, run_key: str):
+def clustering_run(samples, run_key: str):
+    """``(config, results)`` of the clustering run ``run_key``, or an error saying what to run."""
     dataset = samples._dataset
     if run_key not in dataset.list_runs():
         raise ValueError(f"no clustering run {run_key!r}: run cluster_faces or "
@@ -26,9 +27,24 @@ def _run(samples, run_key: str):
     return info.config, dataset.load_run_results(run_key, cache=False)
 
 
-def _state(results):
+def run_log(samples, run_key: str) -> list[dict]:
+    """The corrections log of the clustering run ``run_key`` ([] when there is none)."""
+    try:
+        _, results = clustering_run(samples, run_key)
+    except ValueError:
+        return []
+    return _log(results)
+
+
+def _log(results) -> list[dict]:
+    return list(getattr(results, "corrections", None) or [])
+
+
+def _state(results, log: list[dict] | None = None):
+    """``(base, log, labels, names)``: the clustering's own assignment, the log (the run's,
+    or ``log``) and the labels and names it gives."""
     base = {(sid, int(t)): i for sid, a in results.assignments.items() for t, i in a.items()}
-    log = list(getattr(results, "corrections", None) or [])
+    log = _log(results) if log is None else log
     labels, names = replay(base, log)
     return base, log, labels, names
 
@@ -50,7 +66,7 @@ def _tracks_of(labels: dict, identity: str) -> list[list]:
 def list_identities(sample_collection, run_key: str = DEFAULT_RUN_KEY) -> list[dict]:
     """Every identity of the run: ``id``, ``name`` (None if unnamed), ``tracks``,
     ``faces`` and ``videos``, most faces first; then the tracks marked as no face."""
-    config, results = _run(sample_collection, run_key)
+    config, results = clustering_run(sample_collection, run_key)
     _, _, labels, names = _state(results)
     faces = _faces_per_track(sample_collection, config.out_field)
     out: dict[str, dict] = {}
@@ -77,10 +93,10 @@ def rename_identity(sample_collection, identity: str, name: str,
     ``identity`` attribute)."""
     if not name or not name.strip() or name in (fo_io.UNKNOWN, NOT_A_FACE):
         raise ValueError(f"{name!r} cannot name an identity")
-    _, results = _run(sample_collection, run_key)
+    config, results = clustering_run(sample_collection, run_key)
     _, _, labels, names = _state(results)
     identity = _resolve(labels, names, identity)
-    return _append(sample_collection, run_key, dict(
+    return _append(sample_collection, run_key, config, results, dict(
         op="rename", tracks=_tracks_of(labels, identity), name=name.strip()))
 
 
@@ -88,21 +104,22 @@ def merge_identities(sample_collection, identities: list[str],
                      run_key: str = DEFAULT_RUN_KEY) -> dict:
     """Make ``identities`` one (the first one's id and name). Refused when two of their
     tracks share a frame: they cannot be one person."""
-    _, results = _run(sample_collection, run_key)
+    config, results = clustering_run(sample_collection, run_key)
     _, _, labels, names = _state(results)
     ids = list(dict.fromkeys(_resolve(labels, names, i) for i in identities))
     if len(ids) < 2:
         raise ValueError("merge needs two identities or more")
     tracks = [t for i in ids for t in _tracks_of(labels, i)]
-    _refuse_cooccurring(sample_collection, run_key, tracks)
-    return _append(sample_collection, run_key, dict(op="merge", tracks=tracks))
+    _refuse_cooccurring(sample_collection, config, tracks)
+    return _append(sample_collection, run_key, config, results,
+                   dict(op="merge", tracks=tracks))
 
 
 def move_track(sample_collection, sample_id: str, track: int, to: str | None = None,
                run_key: str = DEFAULT_RUN_KEY) -> dict:
     """Move one track to identity ``to``, or with ``to=None`` split it off into a new
     identity of its own; either way it is no longer its former identity's person."""
-    _, results = _run(sample_collection, run_key)
+    config, results = clustering_run(sample_collection, run_key)
     _, _, labels, names = _state(results)
     key = (sample_id, int(track))
     if key not in labels:
@@ -110,39 +127,41 @@ def move_track(sample_collection, sample_id: str, track: int, to: str | None = N
                          "(unknown tracks have no identity to leave)")
     former = [t for t in _tracks_of(labels, labels[key]) if tuple(t) != key]
     with_ = [] if to is None else _tracks_of(labels, _resolve(labels, names, to))
-    _refuse_cooccurring(sample_collection, run_key, with_ + [[sample_id, int(track)]])
-    return _append(sample_collection, run_key, {
+    _refuse_cooccurring(sample_collection, config, with_ + [[sample_id, int(track)]])
+    return _append(sample_collection, run_key, config, results, {
         "op": "move", "track": [sample_id, int(track)], "with": with_, "from": former})
 
 
 def mark_not_face(sample_collection, sample_id: str, track: int,
                   run_key: str = DEFAULT_RUN_KEY) -> dict:
     """The track is no face: labelled ``not_a_face`` and left out of every identity."""
-    _run(sample_collection, run_key)
-    return _append(sample_collection, run_key, dict(op="not_face",
-                                                    track=[sample_id, int(track)]))
+    config, results = clustering_run(sample_collection, run_key)
+    return _append(sample_collection, run_key, config, results,
+                   dict(op="not_face", track=[sample_id, int(track)]))
 
 
 def undo_correction(sample_collection, run_key: str = DEFAULT_RUN_KEY) -> dict | None:
     """Take back the last correction; returns it (None when there was none). Labels change
     at once; a track the last clustering left out because of it ("no face") stays
     ``unknown`` until the next ``cluster_faces`` clusters it again."""
-    config, results = _run(sample_collection, run_key)
-    log = list(getattr(results, "corrections", None) or [])
+    config, results = clustering_run(sample_collection, run_key)
+    log = _log(results)
     if not log:
         return None
     last = log.pop()
-    _save(sample_collection, run_key, results, log)
-    write_corrected_labels(sample_collection, config.out_field, run_key)
+    _commit(sample_collection, run_key, config, results, log)
     return last
 
 
-def _append(samples, run_key: str, entry: dict) -> dict:
-    config, results = _run(samples, run_key)
-    log = list(getattr(results, "corrections", None) or []) + [entry]
-    _save(samples, run_key, results, log)
-    write_corrected_labels(samples, config.out_field, run_key)
+def _append(samples, run_key: str, config, results, entry: dict) -> dict:
+    _commit(samples, run_key, config, results, _log(results) + [entry])
     return entry
+
+
+def _commit(samples, run_key: str, config, results, log: list[dict]) -> None:
+    """Save the new log on the run, then write the labels it gives."""
+    _save(samples, run_key, results, log)
+    write_corrected_labels(samples, config.out_field, run_key, results=results, log=log)
 
 
 def _save(samples, run_key: str, results, log: list[dict]) -> None:
@@ -153,8 +172,7 @@ def _save(samples, run_key: str, results, log: list[dict]) -> None:
                              overwrite=True)
 
 
-def _refuse_cooccurring(samples, run_key: str, tracks: list[list]) -> None:
-    config, _ = _run(samples, run_key)
+def _refuse_cooccurring(samples, config, tracks: list[list]) -> None:
     name = fo_io.frame_field(config.out_field)
     wanted = {(str(s), int(t)) for s, t in tracks}
     sids = sorted({s for s, _ in wanted})
@@ -167,11 +185,14 @@ def _refuse_cooccurring(samples, run_key: str, tracks: list[list]) -> None:
                                  "same frame: they cannot be one person")
 
 
-def write_corrected_labels(samples, field: str, run_key: str, views: bool = True) -> None:
+def write_corrected_labels(samples, field: str, run_key: str, views: bool = True,
+                           results=None, log: list[dict] | None = None) -> None:
     """Write the run's corrected labels to ``field``: each face of a clustered track gets
-    its identity's name (or id) as label and the id as its ``identity`` attribute."""
-    _, results = _run(samples, run_key)
-    _, _, labels, names = _state(results)
+    its identity's name (or id) as label and the id as its ``identity`` attribute.
+    ``results`` and ``log``: the run's, when the caller has them at hand."""
+    if results is None:
+        _, results = clustering_run(samples, run_key)
+    _, _, labels, names = _state(results, log)
     name = fo_io.frame_field(field)
     sids = list(results.assignments)
     view = samples._dataset.select(sids, ordered=True)
@@ -206,7 +227,7 @@ def review_questions(sample_collection, run_key: str = DEFAULT_RUN_KEY,
     from ._common import face_store_root, read_face_tables
     from .identities import with_stored_embeddings
 
-    config, results = _run(sample_collection, run_key)
+    config, results = clustering_run(sample_collection, run_key)
     _, log, labels, names = _state(results)
     view = sample_collection._dataset.select(list(results.assignments), ordered=True)
     _, _, _, faces = read_face_tables(view, config.in_field)
@@ -256,10 +277,10 @@ def answer_question(sample_collection, a: str, b: str, same: bool,
     if same:
         entry = merge_identities(sample_collection, [a, b], run_key)
     else:
-        _, results = _run(sample_collection, run_key)
+        config, results = clustering_run(sample_collection, run_key)
         _, _, labels, names = _state(results)
         ia, ib = _resolve(labels, names, a), _resolve(labels, names, b)
-        entry = _append(sample_collection, run_key, dict(
+        entry = _append(sample_collection, run_key, config, results, dict(
             op="apart", tracks=_tracks_of(labels, ia), others=_tracks_of(labels, ib)))
     if not recluster:
         return entry

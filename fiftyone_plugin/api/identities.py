@@ -15,7 +15,7 @@ from ..embedding.store import FaceStore
 from ..tracking.tracks import FaceTable, QualityRules
 from . import runs
 from .checks import checking
-from .corrections import write_corrected_labels
+from .corrections import clustering_run, run_log, write_corrected_labels
 from ._common import face_store_root, read_face_tables, require_own_store
 
 
@@ -142,12 +142,7 @@ def recluster(sample_collection, run_key: str = DEFAULT_RUN_KEY, progress=None) 
     (after corrections or review answers, which it then honours)."""
     from ..clustering.methods import method_class
 
-    dataset = sample_collection._dataset
-    if run_key not in dataset.list_runs():
-        raise ValueError(f"no clustering run {run_key!r} to run again")
-    c = dataset.get_run_info(run_key).config
-    if getattr(c, "kind", "") != "cluster":
-        raise ValueError(f"run {run_key!r} is not a clustering run")
+    c, _ = clustering_run(sample_collection, run_key)
     # the method's own settings; the distance is the run's (cluster_faces builds it)
     names = {f.name for f in dataclasses.fields(method_class(c.method))} - {"distance"}
     params = {k: v for k, v in c.serialize().items() if k in names}
@@ -174,7 +169,7 @@ def cluster_and_write(samples, faces, sizes, out_field, rules, method: Clusterin
     """Cluster the videos' tracks, then write, save the run and its per-identity views.
     ``faces``: per sample id, ``(FaceTable, detection ids)``."""
     config = run_config or {}
-    log = _corrections(samples, run_key)  # a re-clustering keeps the users' corrections
+    log = run_log(samples, run_key)  # a re-clustering keeps the users' corrections
     assignment = cluster_tracks({sid: t for sid, (t, _) in faces.items()}, rules, method,
                                 scope=config.get("scope", "video"),
                                 attach_unknown=config.get("attach_unknown", True),
@@ -203,17 +198,6 @@ def cluster_and_write(samples, faces, sizes, out_field, rules, method: Clusterin
         fo_io.save_identity_views(samples, out_field, run_key,
                                   [fo_io.identity_label(c) for c in identities])
     return summary
-
-
-def _corrections(samples, run_key: str) -> list[dict]:
-    """The corrections log of the clustering run ``run_key``, if there is one."""
-    dataset = samples._dataset
-    if run_key not in dataset.list_runs():
-        return []
-    if getattr(dataset.get_run_info(run_key).config, "kind", "") != "cluster":
-        return []
-    results = dataset.load_run_results(run_key, cache=False)
-    return list(getattr(results, "corrections", None) or [])
 
 
 def _identity_frames(table: FaceTable, det_ids, width, height, assignment):
