@@ -246,10 +246,11 @@ def cmd_identities(args) -> int:
     ds = _existing(args.dataset)
     key = dict(run_key=args.run_key)
     if args.action == "list":
-        print(f"{'identity':<10} {'name':<24} {'tracks':>6} {'faces':>6} {'videos':>6}")
+        print(f"{'identity':<10} {'name':<24} {'tracks':>6} {'faces':>6} {'seconds':>8} "
+              f"{'videos':>6}")
         for r in api.list_identities(ds, **key):
             print(f"{r['id']:<10} {r['name'] or '':<24} {r['tracks']:>6} {r['faces']:>6} "
-                  f"{r['videos']:>6}")
+                  f"{r['seconds']:>8.1f} {r['videos']:>6}")
         return 0
     if args.action == "rename":
         done = api.rename_identity(ds, args.identity, args.name, **key)

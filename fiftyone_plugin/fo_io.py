@@ -257,21 +257,48 @@ def identity_label(k: int) -> str:
     return f"id_{k:03d}"
 
 
-def color_by_label(samples, field: str) -> None:
-    """Colour ``field`` by label value in the App (one colour per identity), keeping the
-    rest of the dataset's colour scheme."""
+# Distinct on the App's dark background and on video (no greys, no near-black): one per
+# identity, by its number, so a rename keeps its colour. Unknown faces are a light grey.
+IDENTITY_COLORS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#42d4f4",
+                   "#f032e6", "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324",
+                   "#fffac8", "#aaffc3", "#ffd8b1", "#911eb4", "#a9a9ff", "#ff6f61")
+UNKNOWN_COLOR = "#d0d0d0"
+
+
+def show_identities(samples, field: str, labels: dict[str, str],
+                    faces_field: str | None = None) -> None:
+    """How the App shows an identities field: each label (``{label: identity id}``; None:
+    not a person) in its identity's colour, and the raw faces field hidden by default (the two overlap); the
+    rest of the dataset's colour scheme and sidebar stays."""
     import fiftyone as fo
 
     dataset = samples._dataset
     path = f"frames.{frame_field(field)}"
+    colors = [{"value": UNKNOWN, "color": UNKNOWN_COLOR}] + [
+        {"value": label, "color": UNKNOWN_COLOR if i is None
+         else IDENTITY_COLORS[_number(i) % len(IDENTITY_COLORS)]}
+        for label, i in sorted(labels.items())]
     scheme = dataset.app_config.color_scheme or fo.ColorScheme()
-    fields = [f for f in (scheme.fields or []) if f.get("path") != path]
-    fields.append({"path": path, "colorByAttribute": "label"})
-    scheme.fields = fields
+    scheme.fields = [f for f in (scheme.fields or []) if f.get("path") != path] + [
+        {"path": path, "colorByAttribute": "label", "valueColors": colors}]
     if scheme.color_by is None:
         scheme.color_by = "value"
     dataset.app_config.color_scheme = scheme
+    if faces_field:
+        hidden = f"frames.{frame_field(faces_field)}"
+        active = (dataset.app_config.active_fields
+                  or fo.DatasetAppConfig.default_active_fields(dataset))
+        if active.exclude:
+            active.paths = [p for p in active.paths if p != path] + [hidden]
+        else:
+            active.paths = [p for p in active.paths if p not in (hidden, path)] + [path]
+        dataset.app_config.active_fields = active
     dataset.save()
+
+
+def _number(identity: str) -> int:
+    digits = "".join(c for c in identity if c.isdigit())
+    return int(digits) if digits else 0
 
 
 def save_identity_views(samples, field: str, run_key: str, labels: list[str]) -> list[str]:

@@ -17,11 +17,16 @@ mkdir -p "$WHEELS"
 
 log() { printf '\n== %s\n' "$*"; }
 
-# ffprobe is needed for FiftyOne video metadata.
-if ! command -v ffprobe >/dev/null; then
-  log "installing Debian's ffmpeg"
+# ffprobe is needed for FiftyOne video metadata; Chromium and its driver for the browser
+# tests against the App (Debian's: nothing is downloaded at test time).
+DEBS=""
+command -v ffprobe >/dev/null || DEBS="$DEBS ffmpeg"
+[ -x /usr/bin/chromium ] || DEBS="$DEBS chromium"
+[ -x /usr/bin/chromedriver ] || DEBS="$DEBS chromium-driver"
+if [ -n "$DEBS" ]; then
+  log "installing Debian's$DEBS"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq ffmpeg >/dev/null
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $DEBS >/dev/null
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -22,6 +22,9 @@ def test_replay_and_constraints_follow_tracks_and_later_corrections_win():
     # merging them back: the later correction wins over the split
     c = constraints(log + [dict(op="merge", tracks=[["v", 0], ["v", 2]])])
     assert c.must_link == [(("v", 0), ("v", 2))] and c.cannot_link == []
+    # a merge keeps a name, whichever identity had it
+    labels, names = replay(base, log + [dict(op="merge", tracks=[["v", 2], ["v", 0]])])
+    assert labels[("v", 0)] == labels[("v", 2)] == "id_002" and names == {"id_002": "Barack"}
     # identity numbers may change after a re-clustering: entries follow the tracks
     labels, names = replay({("v", 0): "id_001", ("v", 2): "id_001", ("v", 1): "id_000"}, log)
     assert names == {"id_001": "Barack"} and labels[("v", 2)] == "id_002"

@@ -20,11 +20,13 @@ def _snapshot(ds):
             frames, ds.list_runs())
 
 
-def test_manifest_lists_every_registered_operator():
+def test_manifest_lists_every_registered_operator_and_panel():
     from fiftyone_plugin.operators import OPERATORS
+    from fiftyone_plugin.panels import PANELS
 
-    listed = yaml.safe_load((ROOT / "fiftyone_plugin" / "fiftyone.yml").read_text())["operators"]
-    assert listed == [op().config.name for op in OPERATORS]
+    manifest = yaml.safe_load((ROOT / "fiftyone_plugin" / "fiftyone.yml").read_text())
+    assert manifest["operators"] == [op().config.name for op in OPERATORS]
+    assert manifest["panels"] == [panel().config.name for panel in PANELS]
     assert all(op().config.allow_delegated_execution for op in OPERATORS)
 
 

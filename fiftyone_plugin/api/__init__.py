@@ -6,7 +6,9 @@ module                 functions
 :mod:`.faces`          ``detect_faces``, ``track_faces``, ``embed_faces``,
                        ``find_identities`` (the whole pipeline in one decode per video)
 :mod:`.identities`     ``cluster_faces`` (identities from stored tracks)
-:mod:`.corrections`    ``list_identities``, ``rename_identity``, ``merge_identities``,
+:mod:`.gallery`        ``list_identities`` (tracks, faces, screen time, sharpest face),
+                       ``identity_tracks``, ``face_crop``, ``identity_clips`` (a clips view)
+:mod:`.corrections`    ``rename_identity``, ``merge_identities``,
                        ``move_track`` (split), ``mark_not_face``, ``undo_correction``,
                        ``review_questions``, ``answer_question``
 :mod:`.evaluation`     ``evaluate_identities`` (against ground-truth faces)
@@ -21,10 +23,11 @@ computes, then writes and registers its run last (``find_identities`` commits pe
 (clustering, re-tracking, the evaluation core) live in FiftyOne-free packages.
 """
 from ._common import face_store_root, read_face_tables
-from .corrections import (answer_question, list_identities, mark_not_face, merge_identities,
-                          move_track, rename_identity, review_questions, undo_correction)
+from .corrections import (answer_question, mark_not_face, merge_identities, move_track,
+                          rename_identity, review_questions, undo_correction)
 from .evaluation import DEFAULT_EVAL_KEY, GT_FIELD, evaluate_identities
 from .faces import detect_faces, embed_faces, find_identities, track_faces
+from .gallery import face_crop, identity_clips, identity_tracks, list_identities
 from .identities import DEFAULT_RUN_KEY, cluster_faces, recluster
 from .runs import list_runs
 from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
@@ -33,7 +36,8 @@ from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
 __all__ = ["DEFAULT_ADAPT_KEY", "DEFAULT_EVAL_KEY", "DEFAULT_RUN_KEY", "DEFAULT_VCT_KEY",
            "GT_FIELD", "adapt_faces", "answer_question", "cluster_faces", "detect_faces",
            "embed_faces",
-           "evaluate_identities", "face_store_root", "find_identities", "learn_track_embeddings",
+           "evaluate_identities", "face_crop", "face_store_root", "identity_clips",
+           "identity_tracks", "find_identities", "learn_track_embeddings",
            "list_identities", "list_runs", "mark_not_face", "merge_identities", "move_track",
            "read_face_tables", "recluster", "rename_identity", "review_questions", "track_faces",
            "undo_correction"]

@@ -7,8 +7,6 @@ Identities are named by their id (``"id_003"``) or their current name.
 """
 from __future__ import annotations
 
-from collections import Counter
-
 from .. import fo_io
 from ..clustering.corrections import NOT_A_FACE, replay
 
@@ -63,30 +61,6 @@ def _tracks_of(labels: dict, identity: str) -> list[list]:
     return [[sid, t] for (sid, t), i in sorted(labels.items()) if i == identity]
 
 
-def list_identities(sample_collection, run_key: str = DEFAULT_RUN_KEY) -> list[dict]:
-    """Every identity of the run: ``id``, ``name`` (None if unnamed), ``tracks``,
-    ``faces`` and ``videos``, most faces first; then the tracks marked as no face."""
-    config, results = clustering_run(sample_collection, run_key)
-    _, _, labels, names = _state(results)
-    faces = _faces_per_track(sample_collection, config.out_field)
-    out: dict[str, dict] = {}
-    for (sid, t), identity in labels.items():
-        row = out.setdefault(identity, dict(id=identity, name=names.get(identity), tracks=0,
-                                            faces=0, videos=set()))
-        row["tracks"] += 1
-        row["faces"] += faces.get((sid, t), 0)
-        row["videos"].add(sid)
-    rows = sorted(out.values(), key=lambda r: (r["id"] == NOT_A_FACE, -r["faces"], r["id"]))
-    return [dict(r, videos=len(r["videos"])) for r in rows]
-
-
-def _faces_per_track(samples, field: str) -> Counter:
-    name = fo_io.frame_field(field)
-    ids, index = samples.values(["id", f"frames.{name}.detections.index"])
-    return Counter((sid, t) for sid, vid in zip(ids, index) for fr in vid for t in (fr or [])
-                   if t is not None)
-
-
 def rename_identity(sample_collection, identity: str, name: str,
                     run_key: str = DEFAULT_RUN_KEY) -> dict:
     """Call ``identity`` ``name``: its label becomes the name (the id stays as the
@@ -102,8 +76,8 @@ def rename_identity(sample_collection, identity: str, name: str,
 
 def merge_identities(sample_collection, identities: list[str],
                      run_key: str = DEFAULT_RUN_KEY) -> dict:
-    """Make ``identities`` one (the first one's id and name). Refused when two of their
-    tracks share a frame: they cannot be one person."""
+    """Make ``identities`` one: the first one's id, and the first name among them. Refused
+    when two of their tracks share a frame: they cannot be one person."""
     config, results = clustering_run(sample_collection, run_key)
     _, _, labels, names = _state(results)
     ids = list(dict.fromkeys(_resolve(labels, names, i) for i in identities))
@@ -209,9 +183,12 @@ def write_corrected_labels(samples, field: str, run_key: str, views: bool = True
         view.set_values(f"frames.{name}.detections.{attr}",
                         [[None if fr is None else [p[k] for p in fr] for fr in vid]
                          for vid in pairs], dynamic=attr == "identity")
+    shown = {names.get(i, i): None if i == NOT_A_FACE else i for i in labels.values()}
+    config = samples._dataset.get_run_info(run_key).config
+    fo_io.show_identities(samples, field, shown, getattr(config, "in_field", None))
     if views:
-        shown = sorted({names.get(i, i) for i in labels.values() if i != NOT_A_FACE})
-        fo_io.save_identity_views(samples._dataset, field, run_key, shown)
+        fo_io.save_identity_views(samples._dataset, field, run_key,
+                                  sorted(n for n, i in shown.items() if i is not None))
 
 
 def review_questions(sample_collection, run_key: str = DEFAULT_RUN_KEY,

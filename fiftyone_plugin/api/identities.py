@@ -191,12 +191,13 @@ def cluster_and_write(samples, faces, sizes, out_field, rules, method: Clusterin
         assignments={sid: {str(t): fo_io.identity_label(c) for t, c in a.items()}
                      for sid, a in assignment.items()}, **summary,
         **({"corrections": log} if log else {})))
-    fo_io.color_by_label(samples, out_field)
     if log:
         write_corrected_labels(samples, out_field, run_key, views=save_views)
-    elif save_views:
-        fo_io.save_identity_views(samples, out_field, run_key,
-                                  [fo_io.identity_label(c) for c in identities])
+        return summary
+    ids = [fo_io.identity_label(c) for c in identities]
+    fo_io.show_identities(samples, out_field, {i: i for i in ids}, in_field)
+    if save_views:
+        fo_io.save_identity_views(samples, out_field, run_key, ids)
     return summary
 
 

@@ -6,7 +6,8 @@ the same thing after a re-clustering renumbers the identities:
 
 - ``{"op": "rename", "tracks": [...], "name": str}``: the identity holding most of these
   tracks (those it had when it was named) is called ``name``;
-- ``{"op": "merge", "tracks": [...]}``: the identities of these tracks are one;
+- ``{"op": "merge", "tracks": [...]}``: the identities of these tracks are one (the first
+  track's), named as the first of them that had a name;
 - ``{"op": "move", "track": t, "with": [...]}``: the track joins the identity of the tracks
   ``with`` (empty: a new identity of its own); ``"from": [...]``, the tracks it left, are
   not its person;
@@ -43,6 +44,11 @@ def replay(assignment: dict[Track, str], log: list[dict]
                 target = labels[tracks[0]]
                 merged = {labels[t] for t in tracks}
                 labels = {t: target if i in merged else i for t, i in labels.items()}
+                # a name survives the merge: the first identity's, else another's
+                named = [names[i] for i in [target] + sorted(merged - {target}) if i in names]
+                names = {i: n for i, n in names.items() if i not in merged}
+                if named:
+                    names[target] = named[0]
         elif op == "move":
             track = _track(entry["track"])
             with_ = [_track(t) for t in entry["with"] if _track(t) in labels]

@@ -1,0 +1,177 @@
+"""The App in a real browser (issue 15): Debian's Chromium driven by Selenium against
+FiftyOne's App server on 127.0.0.1, on a dataset the tests make. Each correction made in
+the Identities panel is checked in the database afterwards. Screenshots go to
+``tests/screenshots/`` (``VFC_SCREENSHOTS`` to change)."""
+from __future__ import annotations
+
+import pytest
+
+from . import browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(browser.missing() is not None,
+                                                      reason=str(browser.missing()))]
+
+fo = pytest.importorskip("fiftyone")
+
+from fiftyone.operators.delegated import DelegatedOperationService  # noqa: E402
+
+from fiftyone_plugin import api  # noqa: E402
+
+from .conftest import add_videos  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    server = browser.AppServer(tmp_path_factory.mktemp("app") / "server.log")
+    page = browser.Browser()
+    yield server, page
+    page.quit()
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def faces(two_shot_video):
+    """Obama alone (shot 1), then Biden beside Obama again (shot 2): two identities,
+    Obama's of two tracks."""
+    ds = fo.Dataset()
+    ds.persistent = True  # the App server is another process
+    add_videos(ds, two_shot_video)
+    api.find_identities(ds, frame_stride=2)
+    yield ds
+    ds.delete()
+
+
+def _tracks_by_identity(ds) -> dict[str, set[int]]:
+    """``{label: {track}}`` as written in the dataset's identities field."""
+    ds.reload()
+    out: dict[str, set[int]] = {}
+    labels, index = ds.values(["frames.identities.detections.label",
+                               "frames.identities.detections.index"], unwind=False)
+    for vl, vi in zip(labels, index):
+        for fl, fi in zip(vl, vi):
+            for lab, t in zip(fl or [], fi or []):
+                out.setdefault(lab, set()).add(t)
+    return out
+
+
+def _open_panel(page, server, ds) -> None:
+    page.open(f"{server.url}/datasets/{ds.name}")
+    try:  # the App keeps a panel open from one visit to the next
+        page.cy("panel-tab-identities", timeout=5)
+    except TimeoutError:
+        page.cy("new-panel-btn").click()
+        page.cy("new-panel-option-identities").click()
+    page.text("Clustering run", tag="p")
+
+
+def test_panel_rename_split_merge_undo(app, faces):
+    server, page = app
+    _open_panel(page, server, faces)
+    before = _tracks_by_identity(faces)
+    obama = before["id_000"]
+    assert len(obama) == 2 and len(before["id_001"]) == 1
+    page.screenshot("identities-panel")
+
+    # rename: the label becomes the name, the id stays as an attribute
+    page.button("Open").click()  # the first card: most faces, id_000
+    page.input("Name").send_keys("Barack")
+    page.wait(lambda: page.input("Name").get_attribute("value") == "Barack")
+    page.button("Rename").click()
+    page.page_has("Barack (id_000)")
+    after = _tracks_by_identity(faces)
+    assert after["Barack"] == obama and "id_000" not in after
+    assert set(faces.distinct("frames.identities.detections.identity")) == {"id_000",
+                                                                             "id_001"}
+    page.screenshot("identity-opened")
+
+    # split: the second track of Barack becomes an identity of its own
+    page.wait(lambda: len(page.driver.find_elements(
+        "xpath", "//button[.//p[normalize-space(text())='Split off']]")) == 2)
+    page.driver.find_elements(
+        "xpath", "//button[.//p[normalize-space(text())='Split off']]")[1].click()
+    page.wait(lambda: len(_tracks_by_identity(faces).get("Barack", ())) == 1,
+              what="the split in the database")
+    after = _tracks_by_identity(faces)
+    (moved,) = obama - after["Barack"]
+    new = next(lab for lab, t in after.items() if t == {moved})
+    assert new not in ("Barack", "id_001") and len(after) == 3
+
+    # merge it back, from the new identity's page
+    page.button("Back to identities").click()
+    page.text(new)
+    card = page.text(new).find_element("xpath", "ancestor::div[.//button][1]/..")
+    page.button("Open", within=card).click()
+    page.text(new, tag="h3")
+    _choose(page, "Merge with", "Barack (id_000)")
+    page.button("Merge").click()
+    page.wait(lambda: _tracks_by_identity(faces).get("Barack") == obama,
+              what="the merge in the database")
+    assert set(_tracks_by_identity(faces)) == {"Barack", "id_001"}
+    log = faces.load_run_results(api.DEFAULT_RUN_KEY, cache=False).corrections
+    assert [e["op"] for e in log] == ["rename", "move", "merge"]
+
+    # undo the merge: the split is back
+    page.button("Undo last correction").click()
+    page.wait(lambda: len(_tracks_by_identity(faces)) == 3, what="the undo in the database")
+    assert _tracks_by_identity(faces)["Barack"] == obama - {moved}
+    log = faces.load_run_results(api.DEFAULT_RUN_KEY, cache=False).corrections
+    assert [e["op"] for e in log] == ["rename", "move"]
+    page.page_has("3 identities")
+    page.screenshot("identities-after-undo")
+
+
+def test_clips_view_shows_one_identity(app, faces):
+    server, page = app
+    _open_panel(page, server, faces)
+    card = page.text("id_001").find_element("xpath", "ancestor::div[.//button][1]/..")
+    page.button("Clips", within=card).click()
+    page.page_has("1 clip")  # Biden: one track in shot 2
+    page.screenshot("identity-clips")
+    page.button("Show all videos").click()
+    page.page_has("1 sample")
+
+
+def test_form_refuses_hac_k_without_k(app, faces):
+    server, page = app
+    runs = faces.list_runs()
+    page.open(f"{server.url}/datasets/{faces.name}")
+    _operator(page, "Cluster face tracks")
+    _choose(page, "Clustering method", "HAC Ward with known K")
+    page.text("Number of identities (K)", tag="p")
+    execute = page.wait(lambda: page.driver.find_elements(
+        "xpath", "//button[normalize-space(.)='Execute']"), what="Execute")[0]
+    execute.click()
+    page.screenshot("form-hac-k-without-k")
+    faces.reload()
+    assert faces.list_runs() == runs  # nothing ran, nothing was scheduled
+    assert not DelegatedOperationService().list_operations(dataset_name=faces.name)
+    page.driver.find_element("xpath", "//button[normalize-space(.)='Cancel']").click()
+
+
+def test_failed_operator_shows_its_error(app, faces):
+    server, page = app
+    page.open(f"{server.url}/datasets/{faces.name}")
+    _operator(page, "Evaluate face identities")
+    page.button("Execute").click()
+    page.text("The run failed")
+    page.page_has("Ground truth comes from")
+    page.screenshot("operator-error")
+    page.button("Done").click()
+
+
+def _operator(page, label: str) -> None:
+    # the panel beside the grid squeezes its toolbar: click in the page, not at a point
+    page.driver.execute_script("arguments[0].click()", page.cy("action-browse-operations"))
+    page.driver.switch_to.active_element.send_keys(label)
+    page.text(label).click()
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the dropdown under the form label ``label``."""
+    select = page.wait(lambda: [e for e in page.driver.find_elements(
+        "xpath", f"//p[normalize-space(text())='{label}']/following::*[@role='combobox'][1]")
+        if e.is_displayed()], what=f"dropdown {label!r}")[0]
+    select.click()
+    page.wait(lambda: [e for e in page.driver.find_elements(
+        "xpath", f"//li[@role='option'][normalize-space(.)='{option}']")
+        if e.is_displayed()], what=f"option {option!r}")[0].click()
