@@ -43,7 +43,7 @@ def free_port() -> int:
 class AppServer:
     """``python fiftyone/server/main.py`` on 127.0.0.1, in this test run's database."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, env: dict[str, str] | None = None) -> None:
         import fiftyone as fo
 
         fo.list_datasets()  # this process starts the database first: two starting it race
@@ -53,7 +53,8 @@ class AppServer:
         self.log = open(log, "w")
         self.proc = subprocess.Popen([sys.executable, str(main), "--port", str(self.port),
                                       "--address", "127.0.0.1"], stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=dict(os.environ))
+                                     stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **(env or {})))
         deadline = time.time() + 120
         while True:
             try:

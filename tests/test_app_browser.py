@@ -4,6 +4,8 @@ the Identities panel is checked in the database afterwards. Screenshots go to
 ``tests/screenshots/`` (``VFC_SCREENSHOTS`` to change)."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from . import browser
@@ -13,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(browser.missing() is not N
 
 fo = pytest.importorskip("fiftyone")
 
+import fiftyone.operators as foo  # noqa: E402
 from fiftyone.operators.delegated import DelegatedOperationService  # noqa: E402
 
 from fiftyone_plugin import api  # noqa: E402
@@ -22,7 +25,9 @@ from .conftest import add_videos  # noqa: E402
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    server = browser.AppServer(tmp_path_factory.mktemp("app") / "server.log")
+    # a queue unserved for 3 s already counts as having no worker (60 s for users)
+    server = browser.AppServer(tmp_path_factory.mktemp("app") / "server.log",
+                               env={"VFC_NO_WORKER_AFTER_S": "3"})
     page = browser.Browser()
     yield server, page
     page.quit()
@@ -138,9 +143,11 @@ def test_form_refuses_hac_k_without_k(app, faces):
     _operator(page, "Cluster face tracks")
     _choose(page, "Clustering method", "HAC Ward with known K")
     page.text("Number of identities (K)", tag="p")
-    execute = page.wait(lambda: page.driver.find_elements(
-        "xpath", "//button[normalize-space(.)='Execute']"), what="Execute")[0]
-    execute.click()
+    page.text("Required property", tag="*")
+    # the App refuses to run or schedule an invalid form: Execute is disabled
+    page.wait(lambda: [b for b in page.driver.find_elements(
+        "xpath", "//button[normalize-space(.)='Execute']") if not b.is_enabled()],
+        what="a disabled Execute")
     page.screenshot("form-hac-k-without-k")
     faces.reload()
     assert faces.list_runs() == runs  # nothing ran, nothing was scheduled
@@ -175,3 +182,38 @@ def _choose(page, label: str, option: str) -> None:
     page.wait(lambda: [e for e in page.driver.find_elements(
         "xpath", f"//li[@role='option'][normalize-space(.)='{option}']")
         if e.is_displayed()], what=f"option {option!r}")[0].click()
+
+
+def test_scheduled_runs_show_failures_and_a_missing_worker(app, faces):
+    """A scheduled run that fails shows its error in the panel; a queue no worker serves
+    says so."""
+    from fiftyone_plugin.panels.scheduled import scheduled_runs
+
+    server, page = app
+    service = DelegatedOperationService()
+    evaluate = foo.get_operator("@video-face-clustering/faces/evaluate_identities")
+    evaluate(faces, delegate=True)  # no ground truth: fails in the worker
+    service.execute_queued_operations(dataset_name=faces.name)
+    cluster = foo.get_operator("@video-face-clustering/faces/cluster_faces")
+    cluster(faces, delegate=True, run_key="later", out_field="frames.later")  # no worker
+    try:
+        rows = scheduled_runs(faces)
+        assert [r["state"] for r in rows] == ["queued", "failed"]
+        assert "Ground truth comes from" in rows[1]["error"]
+        _open_panel(page, server, faces)
+        page.button("Refresh").click()
+        page.page_has("Scheduled evaluate_identities failed")
+        page.page_has("Ground truth comes from")
+        time.sleep(3)
+        page.button("Refresh").click()
+        page.page_has("no worker has started them")
+        page.screenshot("scheduled-runs")
+        # a worker runs it: the panel, polling, sees it end and loads the new run
+        service.execute_queued_operations(dataset_name=faces.name)
+        page.page_has("cluster_faces: completed", timeout=30)
+        assert "later" in faces.list_runs()
+        _choose(page, "Clustering run", "later")
+        page.page_has("2 identities")  # its own run: no corrections under that key
+    finally:
+        for op in service.list_operations(dataset_name=faces.name):
+            service.delete_operation(op.id)

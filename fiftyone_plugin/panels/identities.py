@@ -15,10 +15,12 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from .. import api
+from .scheduled import ACTIVE, ago, no_worker, scheduled_runs
 
 SORTS = {"faces": "Most faces", "seconds": "Most screen time", "tracks": "Most tracks",
          "name": "Name"}
 QUESTIONS = 3  # review questions shown at a time
+POLL_MS = 5000  # while a scheduled run is queued or running
 
 
 def data_url(rgb) -> str:
@@ -55,6 +57,26 @@ class IdentitiesPanel(foo.Panel):
         ctx.panel.state.opened = None
         ctx.panel.state.message = None
         self._load(ctx)
+        ctx.panel.state.scheduled = scheduled_runs(ctx.dataset) if ctx.dataset else []
+
+    def refresh(self, ctx):
+        self.on_load(ctx)
+
+    def poll(self, ctx):
+        """While scheduled runs are active: when one ends, show how, and reload the App
+        and the identities when it worked."""
+        before = {r["id"]: r["state"] for r in ctx.panel.state.scheduled or []}
+        rows = scheduled_runs(ctx.dataset)
+        ctx.panel.state.scheduled = rows
+        ended = [r for r in rows if before.get(r["id"]) in ACTIVE and r["state"] not in ACTIVE]
+        for r in ended:
+            if r["state"] == "failed":
+                ctx.ops.notify(f"{r['operator']} failed: {r['error']}", variant="error")
+            else:
+                ctx.ops.notify(f"{r['operator']} {r['state']}", variant="success")
+        if any(r["state"] == "completed" for r in ended):
+            self.on_load(ctx)
+            ctx.ops.reload_dataset()
 
     def on_change_dataset(self, ctx):
         ctx.panel.state.run_key = None
@@ -171,11 +193,14 @@ class IdentitiesPanel(foo.Panel):
         runs = clustering_runs(ctx.dataset)
         if not runs:
             panel.md("No clustering run yet: run **find_identities** or **cluster_faces** "
-                     "(or `vfc run`), then reopen this panel.", name="empty")
+                     "(or `vfc run`).", name="empty")
+            panel.btn("refresh", label="Refresh", variant="outlined", on_click=self.refresh)
+            self._scheduled(panel, ctx)
             return types.Property(panel, view=types.GridView(orientation="vertical"))
         self._header(panel, ctx, runs)
+        self._scheduled(panel, ctx)
         if ctx.panel.state.message:
-            panel.view("message", types.Error(label=ctx.panel.state.message))
+            panel.view("error_box", types.Error(label=ctx.panel.state.message))
         if ctx.panel.state.opened:
             self._detail(panel, ctx)
         else:
@@ -196,6 +221,30 @@ class IdentitiesPanel(foo.Panel):
         bar.btn("undo", label="Undo last correction", icon="undo", variant="outlined",
                 disabled=not ctx.panel.state.corrections, on_click=self.undo)
         bar.btn("all", label="Show all videos", variant="outlined", on_click=self.show_all)
+        bar.btn("refresh", label="Refresh", variant="outlined", on_click=self.refresh)
+
+    def _scheduled(self, panel, ctx) -> None:
+        """The plugin's recent scheduled runs; polled while one is queued or running."""
+        rows = ctx.panel.state.scheduled or []
+        if not rows:
+            return
+        if any(r["state"] in ACTIVE for r in rows):
+            panel.view("poll", types.TimerView(interval=POLL_MS, on_interval=self.poll))
+        if no_worker(rows):
+            panel.view("no_worker", types.Warning(
+                label="Scheduled runs are waiting and no worker has started them",
+                description="Start one in a terminal: `fiftyone delegated launch` (or run "
+                            "`fiftyone delegated list` to see the queue)."))
+        latest = {}
+        for r in rows:  # newest first
+            latest.setdefault(r["operator"], r)
+        for n, r in enumerate(r for r in latest.values() if r["state"] == "failed"):
+            panel.view(f"failed{n}", types.Error(
+                label=f"Scheduled {r['operator']} failed ({ago(r['age_s'])})",
+                description=r["error"] or "see `fiftyone delegated list`"))
+        lines = [f"- **{r['operator']}**: {r['state']}, queued {ago(r['age_s'])}"
+                 + (f"  \n  `{r['error']}`" if r["error"] else "") for r in rows]
+        panel.md("#### Scheduled runs\n" + "\n".join(lines), name="scheduled_list")
 
     def _cards(self, panel, ctx) -> None:
         tools = panel.h_stack("tools", gap=2)
