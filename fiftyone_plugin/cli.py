@@ -267,6 +267,8 @@ def cmd_identities(args) -> int:
         return 0
     elif args.action == "answer":
         done = api.answer_question(ds, args.a, args.b, same=args.same, **key)
+    elif args.action == "map":
+        done = api.map_tracks(ds, **key)
     else:
         done = api.undo_correction(ds, **key)
     print(f"{args.action}: {done}" if done else "nothing to undo")
@@ -403,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
                           ("not-face", "mark a track as no face"),
                           ("review", "the pairs of identities most worth a look"),
                           ("answer", "same person or not: a constraint, then re-cluster"),
+                          ("map", "an Embeddings-panel map of the tracks (FiftyOne Brain)"),
                           ("undo", "take back the last correction")):
         a_ = acts.add_parser(action, help=help_)
         a_.add_argument("--dataset", required=True)

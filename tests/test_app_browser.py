@@ -136,6 +136,34 @@ def test_clips_view_shows_one_identity(app, faces):
     page.page_has("1 sample")
 
 
+def test_track_map_in_the_embeddings_panel(app, faces):
+    server, page = app
+    _open_panel(page, server, faces)
+    page.button("Track map").click()
+    page.wait(lambda: faces.reload() or "face_identities_map" in faces.list_brain_runs(),
+              what="the brain run")
+    page.page_has(f"{len(faces.to_trajectories('frames.identities'))} samples")  # one a track
+    page.text("face_identities_map").click()  # the Embeddings panel lists the map
+    page.page_has(f"{len(faces.to_trajectories('frames.identities'))} points")
+    page.screenshot("track-map")
+
+
+def test_operators_show_the_plugin_icon(app, faces):
+    server, page = app
+    page.open(f"{server.url}/datasets/{faces.name}")
+    page.driver.find_element("tag name", "body").send_keys("`")
+    page.wait(lambda: page.driver.switch_to.active_element.tag_name == "input",
+              what="the operator browser's search")
+    page.driver.switch_to.active_element.send_keys("Cluster face")
+    item = page.text("Cluster face tracks")
+    icons = page.wait(lambda: [i for i in page.driver.find_elements(
+        "xpath", "//img[contains(@src, 'icon.svg')]") if i.is_displayed()],
+        what="the operator icon")
+    assert icons[0].get_attribute("naturalWidth") not in (None, "0")  # it loaded
+    assert item.is_displayed()
+    page.driver.switch_to.active_element.send_keys("\ue00c")  # Escape
+
+
 def test_form_refuses_hac_k_without_k(app, faces):
     server, page = app
     runs = faces.list_runs()
@@ -167,8 +195,10 @@ def test_failed_operator_shows_its_error(app, faces):
 
 
 def _operator(page, label: str) -> None:
-    # the panel beside the grid squeezes its toolbar: click in the page, not at a point
-    page.driver.execute_script("arguments[0].click()", page.cy("action-browse-operations"))
+    # "`" opens the operator browser (panels beside the grid may hide its button)
+    page.driver.find_element("tag name", "body").send_keys("`")
+    page.wait(lambda: page.driver.switch_to.active_element.tag_name == "input",
+              what="the operator browser's search")
     page.driver.switch_to.active_element.send_keys(label)
     page.text(label).click()
 

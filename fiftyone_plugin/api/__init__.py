@@ -8,6 +8,7 @@ module                 functions
 :mod:`.identities`     ``cluster_faces`` (identities from stored tracks)
 :mod:`.gallery`        ``list_identities`` (tracks, faces, screen time, sharpest face),
                        ``identity_tracks``, ``face_crop``, ``identity_clips`` (a clips view)
+:mod:`.track_map`      ``map_tracks`` (an Embeddings-panel map of the tracks)
 :mod:`.corrections`    ``rename_identity``, ``merge_identities``,
                        ``move_track`` (split), ``mark_not_face``, ``undo_correction``,
                        ``review_questions``, ``answer_question``
@@ -30,6 +31,7 @@ from .faces import detect_faces, embed_faces, find_identities, track_faces
 from .gallery import face_crop, identity_clips, identity_tracks, list_identities
 from .identities import DEFAULT_RUN_KEY, cluster_faces, recluster
 from .runs import list_runs
+from .track_map import map_tracks
 from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
                        learn_track_embeddings)
 
@@ -38,6 +40,6 @@ __all__ = ["DEFAULT_ADAPT_KEY", "DEFAULT_EVAL_KEY", "DEFAULT_RUN_KEY", "DEFAULT_
            "embed_faces",
            "evaluate_identities", "face_crop", "face_store_root", "identity_clips",
            "identity_tracks", "find_identities", "learn_track_embeddings",
-           "list_identities", "list_runs", "mark_not_face", "merge_identities", "move_track",
+           "list_identities", "list_runs", "map_tracks", "mark_not_face", "merge_identities", "move_track",
            "read_face_tables", "recluster", "rename_identity", "review_questions", "track_faces",
            "undo_correction"]

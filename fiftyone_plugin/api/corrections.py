@@ -13,6 +13,14 @@ from ..clustering.corrections import NOT_A_FACE, replay
 DEFAULT_RUN_KEY = fo_io.DEFAULT_RUN_KEY
 
 
+def clustering_runs(dataset) -> list[str]:
+    """The keys of the dataset's clustering runs."""
+    if dataset is None:
+        return []
+    return [k for k in dataset.list_runs()
+            if getattr(dataset.get_run_info(k).config, "kind", "") == "cluster"]
+
+
 def clustering_run(samples, run_key: str):
     """``(config, results)`` of the clustering run ``run_key``, or an error saying what to run."""
     dataset = samples._dataset

@@ -14,7 +14,10 @@ def heavy_config(name: str, label: str, description: str, delegated: bool = True
     return foo.OperatorConfig(
         name=name, label=label, description=description, dynamic=dynamic,
         execute_as_generator=True, allow_immediate_execution=True,
-        allow_delegated_execution=True, default_choice_to_delegated=delegated)
+        allow_delegated_execution=True, default_choice_to_delegated=delegated, icon=ICON)
+
+
+ICON = "/assets/icon.svg"  # relative to the plugin folder
 
 
 def field_input(inputs: types.Object, name: str, default: str, label: str,

@@ -121,3 +121,35 @@ def stored_embedding_names(dataset) -> list[str]:
 def _embedding_kwargs(ctx) -> dict:
     return dict(embeddings=ctx.params.get("embeddings") or "original",
                 distance=ctx.params.get("distance") or "cosine")
+
+
+class MapTracks(StageOperator):
+    NAME, LABEL = "map_tracks", "Map face tracks"
+    DESCRIPTION = ("A FiftyOne Brain map of a clustering run's tracks (one point per track) "
+                   "for the Embeddings panel")
+    FUNCTION = staticmethod(api.map_tracks)
+    DELEGATED_BY_DEFAULT = False  # seconds: a 2-D projection of the track means
+
+    def extra_inputs(self, inputs, ctx):
+        runs = api.corrections.clustering_runs(ctx.dataset)
+        choices = types.Dropdown(label="Clustering run")
+        for key in runs:
+            choices.add_choice(key, label=key)
+        inputs.enum("run_key", choices.values(), required=True, view=choices,
+                    default=api.DEFAULT_RUN_KEY if api.DEFAULT_RUN_KEY in runs else (
+                        runs[0] if runs else None),
+                    description="run cluster_faces or find_identities first" if not runs
+                    else "its tracks are mapped; open the saved view <run>-track-map, then "
+                         "the Embeddings panel")
+        inputs.str("brain_key", label="Brain key", description="default: <run>_map")
+
+    def kwargs(self, ctx):
+        return dict(run_key=ctx.params.get("run_key") or api.DEFAULT_RUN_KEY,
+                    brain_key=ctx.params.get("brain_key") or None)
+
+    def __call__(self, sample_collection, run_key: str | None = None,
+                 brain_key: str | None = None, delegate: bool = False,
+                 delegation_target: str | None = None):
+        """Map a clustering run's tracks (:func:`fiftyone_plugin.api.map_tracks`)."""
+        return self._call(sample_collection, delegate, delegation_target, run_key=run_key,
+                          brain_key=brain_key)

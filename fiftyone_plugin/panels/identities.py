@@ -29,13 +29,6 @@ def data_url(rgb) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpg.tobytes()).decode()
 
 
-def clustering_runs(dataset) -> list[str]:
-    if dataset is None:
-        return []
-    return [k for k in dataset.list_runs()
-            if getattr(dataset.get_run_info(k).config, "kind", "") == "cluster"]
-
-
 class IdentitiesPanel(foo.Panel):
     """Browse, name and correct the identities of a clustering run."""
 
@@ -50,7 +43,7 @@ class IdentitiesPanel(foo.Panel):
 
     # --- events -------------------------------------------------------------------------
     def on_load(self, ctx):
-        runs = clustering_runs(ctx.dataset)
+        runs = api.corrections.clustering_runs(ctx.dataset)
         key = ctx.panel.state.run_key
         ctx.panel.state.run_key = key if key in runs else (
             api.DEFAULT_RUN_KEY if api.DEFAULT_RUN_KEY in runs else (runs or [None])[0])
@@ -105,6 +98,14 @@ class IdentitiesPanel(foo.Panel):
 
     def show_all(self, ctx):
         ctx.ops.clear_view()
+
+    def show_map(self, ctx):
+        """Map the run's tracks, show one clip per track and the Embeddings panel beside."""
+        done = api.map_tracks(ctx.dataset, self._key(ctx))
+        ctx.ops.set_view(ctx.dataset.load_saved_view(done["view"]))
+        ctx.ops.open_panel("Embeddings", layout="horizontal", is_active=True)
+        ctx.ops.notify(f"Embeddings panel: open {done['brain_key']!r}, colour by "
+                       "identities.label", variant="info")
 
     # inputs keep their values in the panel state at their layout path ("edit.new_name"):
     # each event carries the whole state, so a click sees every keystroke before it
@@ -190,7 +191,7 @@ class IdentitiesPanel(foo.Panel):
     # --- layout -------------------------------------------------------------------------
     def render(self, ctx):
         panel = types.Object()
-        runs = clustering_runs(ctx.dataset)
+        runs = api.corrections.clustering_runs(ctx.dataset)
         if not runs:
             panel.md("No clustering run yet: run **find_identities** or **cluster_faces** "
                      "(or `vfc run`).", name="empty")
@@ -221,6 +222,8 @@ class IdentitiesPanel(foo.Panel):
         bar.btn("undo", label="Undo last correction", icon="undo", variant="outlined",
                 disabled=not ctx.panel.state.corrections, on_click=self.undo)
         bar.btn("all", label="Show all videos", variant="outlined", on_click=self.show_all)
+        bar.btn("map", label="Track map", icon="scatter_plot", variant="outlined",
+                on_click=self.show_map)
         bar.btn("refresh", label="Refresh", variant="outlined", on_click=self.refresh)
 
     def _scheduled(self, panel, ctx) -> None:
