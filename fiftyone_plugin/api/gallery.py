@@ -136,7 +136,7 @@ def identity_clips(sample_collection, identity: str, run_key: str = DEFAULT_RUN_
         spans.append([tuple(s) for s in joined])
     field = f"frames.{fo_io.frame_field(config.out_field)}"
     shown = names.get(identity, identity)
-    view = (sample_collection._dataset.select(sids, ordered=True)
-            .filter_labels(field, F("label") == shown, only_matches=False)
-            .select_fields(field))
-    return view.to_clips(spans)
+    clips = sample_collection._dataset.select(sids, ordered=True).to_clips(spans)
+    # filtered after: a clips view is made from its videos' whole frames
+    return clips.filter_labels(field, F("label") == shown, only_matches=False).select_fields(
+        field)
