@@ -68,3 +68,42 @@ def test_invalid_combinations_are_refused_before_anything_is_scheduled(dataset,
     assert dataset.load_run_results("ward").num_identities == 2
     assert np.isin(dataset.distinct("frames.ward.detections.label"), ["id_000", "id_001"]).all()
     service.delete_for_dataset(dataset._doc.id)
+
+
+def _immediate(op, dataset, **params):
+    """Run ``op`` as the App runs it immediately: the messages its generator streams, and
+    the error it ends with (None)."""
+    from fiftyone.operators.executor import Executor
+
+    ctx = ExecutionContext(request_params=dict(params=params, dataset_name=dataset.name),
+                           executor=Executor())
+    messages, error = [], None
+    try:
+        for m in op.execute(ctx):
+            messages.append((m.body.operator_uri, m.body.params))
+    except Exception as e:
+        error = e
+    return messages, error
+
+
+def test_immediate_runs_stream_progress_results_and_errors(dataset, two_shot_video):
+    from fiftyone_plugin.operators import FindIdentities
+
+    add_videos(dataset, two_shot_video)
+    dataset.persistent = True
+    messages, error = _immediate(FindIdentities(), dataset, frame_stride=3)
+    assert error is None
+    labels = [p.get("label", "") for name, p in messages if name == "set_progress"]
+    assert any("frames of" in label for label in labels)  # per frame batch, as it happens
+    assert labels[-1] == "done" and [n for n, _ in messages][-2:] == ["show_output",
+                                                                      "reload_dataset"]
+    table = messages[-2][1]["results"]["summary"]
+    assert "| num identities | 2 |" in table
+    # a failure: its message in the progress label, a notification and the output
+    messages, error = _immediate(EvaluateIdentities(), dataset)
+    assert isinstance(error, ValueError) and "Ground truth comes from" in str(error)
+    names = [n for n, _ in messages]
+    assert names[-3:] == ["set_progress", "notify", "show_output"]
+    assert messages[-3][1]["label"].startswith("failed: ValueError")
+    assert messages[-2][1]["variant"] == "error"
+    assert "Ground truth comes from" in str(messages[-1][1]["outputs"])
