@@ -109,15 +109,16 @@ def check_output_field(samples, path: str, kind: str, inputs: tuple[str, ...] = 
     return name
 
 
-def check_shots_field(samples, path: str, overwrite: bool = False) -> str:
-    """The shots' sample field: new, or ``fo.TemporalDetections`` this plugin wrote."""
+def check_shots_field(samples, path: str, overwrite: bool = False, kind: str = "shots") -> str:
+    """A sample field of spans (shots, tracks): new, or ``fo.TemporalDetections`` this
+    plugin wrote the same ``kind`` in."""
     import fiftyone as fo
 
     field = samples.get_field_schema().get(path)
     if field is not None and getattr(field, "document_type", None) is not fo.TemporalDetections:
         raise ValueError(f"sample field '{path}' exists and does not hold "
-                         "fo.TemporalDetections; choose another shots field")
-    _check_owner(samples, path, field is not None, "shots", overwrite)
+                         f"fo.TemporalDetections; choose another {kind} field")
+    _check_owner(samples, path, field is not None, kind, overwrite)
     return path
 
 

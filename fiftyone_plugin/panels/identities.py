@@ -105,7 +105,7 @@ class IdentitiesPanel(foo.Panel):
         ctx.ops.set_view(ctx.dataset.load_saved_view(done["view"]))
         ctx.ops.open_panel("Embeddings", layout="horizontal", is_active=True)
         ctx.ops.notify(f"Embeddings panel: open {done['brain_key']!r}, colour by "
-                       "identities.label", variant="info")
+                       f"{done['field']}.label", variant="info")
 
     # inputs keep their values in the panel state at their layout path ("edit.new_name"):
     # each event carries the whole state, so a click sees every keystroke before it
