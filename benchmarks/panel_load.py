@@ -30,7 +30,7 @@ def measure(video: Path, stride: int, repeat: int) -> dict:
     import fiftyone as fo
 
     from fiftyone_plugin import api
-    from fiftyone_plugin.panels.identities import QUESTIONS, data_url
+    from fiftyone_plugin.panels.identities import QUESTIONS, TRACKS_SHOWN, data_url
 
     dataset = fo.Dataset()
     try:
@@ -46,7 +46,7 @@ def measure(video: Path, stride: int, repeat: int) -> dict:
                 data_url(api.face_crop(dataset, *r["best"]))
 
         def opened():
-            for tr in api.identity_tracks(dataset, largest):
+            for tr in api.identity_tracks(dataset, largest)[:TRACKS_SHOWN]:
                 data_url(api.face_crop(dataset, tr["sample_id"], tr["best"]))
 
         result = dict(

@@ -21,6 +21,7 @@ SORTS = {"faces": "Most faces", "seconds": "Most screen time", "tracks": "Most t
          "name": "Name"}
 QUESTIONS = 3  # review questions shown at a time
 POLL_MS = 5000  # while a scheduled run is queued or running
+TRACKS_SHOWN = 48  # an opened identity shows its longest tracks (a season's star has 1000s)
 
 
 def data_url(rgb) -> str:
@@ -171,6 +172,8 @@ class IdentitiesPanel(foo.Panel):
         opened = ctx.panel.state.opened
         if opened:
             tracks = api.identity_tracks(ctx.dataset, opened, key)
+            ctx.panel.state.more_tracks = max(0, len(tracks) - TRACKS_SHOWN)
+            tracks = tracks[:TRACKS_SHOWN]
             ctx.panel.state.tracks = tracks
             images.update({f"detail.t{n}.face": data_url(api.face_crop(
                 ctx.dataset, t["sample_id"], t["best"])) for n, t in enumerate(tracks)})
@@ -331,3 +334,6 @@ class IdentitiesPanel(foo.Panel):
                      on_click=self.split_track, params=where)
             line.btn("not_face", label="Not a face", variant="outlined",
                      on_click=self.not_a_face, params=where)
+        if ctx.panel.state.more_tracks:
+            panel.md(f"... and {ctx.panel.state.more_tracks} shorter tracks (`vfc identities "
+                     "split` reaches any track)", name="more")
