@@ -42,12 +42,14 @@ def measure(video: Path, stride: int, repeat: int) -> dict:
         largest = rows[0]["id"]
 
         def cards():
-            for r in api.list_identities(dataset):
-                data_url(api.face_crop(dataset, *r["best"]))
+            rows = api.list_identities(dataset)
+            for crop in api.face_crops(dataset, [tuple(r["best"]) for r in rows]):
+                data_url(crop)
 
         def opened():
-            for tr in api.identity_tracks(dataset, largest)[:TRACKS_SHOWN]:
-                data_url(api.face_crop(dataset, tr["sample_id"], tr["best"]))
+            tracks = api.identity_tracks(dataset, largest)[:TRACKS_SHOWN]
+            for crop in api.face_crops(dataset, [(t["sample_id"], t["best"]) for t in tracks]):
+                data_url(crop)
 
         result = dict(
             video=video.name, tracks=len(dataset.to_trajectories("frames.identities")),

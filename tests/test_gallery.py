@@ -30,7 +30,7 @@ def test_identities_tracks_screen_time_and_faces(clustered):
     tracks = api.identity_tracks(clustered, "id_000")
     assert [(t["first"], t["last"], t["faces"]) for t in sorted(
         tracks, key=lambda t: t["first"])] == [(1, 11, 6), (13, 23, 6)]
-    crop = api.face_crop(clustered, sid, rows[0]["best"][1])
+    (crop,) = api.face_crops(clustered, [(sid, rows[0]["best"][1])])
     assert crop.shape == (112, 112, 3) and crop.dtype == np.uint8 and crop.std() > 10
     # the sharpest face of the identity is the sharpest of its tracks' sharpest
     assert rows[0]["best"][1] in {t["best"] for t in tracks}

@@ -7,7 +7,7 @@ module                 functions
                        ``find_identities`` (the whole pipeline in one decode per video)
 :mod:`.identities`     ``cluster_faces`` (identities from stored tracks)
 :mod:`.gallery`        ``list_identities`` (tracks, faces, screen time, sharpest face),
-                       ``identity_tracks``, ``face_crop``, ``identity_clips`` (a clips view)
+                       ``identity_tracks``, ``face_crops``, ``identity_clips`` (a clips view)
 :mod:`.track_map`      ``map_tracks`` (an Embeddings-panel map of the tracks)
 :mod:`.corrections`    ``rename_identity``, ``merge_identities``,
                        ``move_track`` (split), ``mark_not_face``, ``undo_correction``,
@@ -28,7 +28,7 @@ from .corrections import (answer_question, mark_not_face, merge_identities, move
                           rename_identity, review_questions, undo_correction)
 from .evaluation import DEFAULT_EVAL_KEY, GT_FIELD, evaluate_identities
 from .faces import detect_faces, embed_faces, find_identities, track_faces
-from .gallery import face_crop, identity_clips, identity_tracks, list_identities
+from .gallery import face_crops, identity_clips, identity_tracks, list_identities
 from .identities import DEFAULT_RUN_KEY, cluster_faces, recluster
 from .runs import list_runs
 from .track_map import map_tracks
@@ -38,7 +38,7 @@ from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
 __all__ = ["DEFAULT_ADAPT_KEY", "DEFAULT_EVAL_KEY", "DEFAULT_RUN_KEY", "DEFAULT_VCT_KEY",
            "GT_FIELD", "adapt_faces", "answer_question", "cluster_faces", "detect_faces",
            "embed_faces",
-           "evaluate_identities", "face_crop", "face_store_root", "identity_clips",
+           "evaluate_identities", "face_crops", "face_store_root", "identity_clips",
            "identity_tracks", "find_identities", "learn_track_embeddings",
            "list_identities", "list_runs", "map_tracks", "mark_not_face", "merge_identities", "move_track",
            "read_face_tables", "recluster", "rename_identity", "review_questions", "track_faces",

@@ -105,9 +105,17 @@ def identity_tracks(sample_collection, identity: str,
     return sorted(rows, key=lambda r: (-r["faces"], r["sample_id"], r["track"]))
 
 
-def face_crop(sample_collection, sample_id: str, row: int) -> np.ndarray:
-    """The aligned RGB crop of one stored face."""
-    return np.array(FaceStore(face_store_root(sample_collection), sample_id).crops()[row])
+def face_crops(sample_collection, faces: list[tuple[str, int]]) -> list[np.ndarray]:
+    """The aligned RGB crops of stored faces, given as ``(sample id, store row)``; each
+    video's store is opened once."""
+    root = face_store_root(sample_collection)
+    crops: dict[str, np.ndarray] = {}
+    out = []
+    for sid, row in faces:
+        if sid not in crops:
+            crops[sid] = FaceStore(root, sid).crops()
+        out.append(np.array(crops[sid][row]))
+    return out
 
 
 def identity_clips(sample_collection, identity: str, run_key: str = DEFAULT_RUN_KEY,

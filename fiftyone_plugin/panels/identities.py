@@ -25,7 +25,7 @@ TRACKS_SHOWN = 48  # an opened identity shows its longest tracks (a season's sta
 
 
 def data_url(rgb) -> str:
-    ok, jpg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+    _, jpg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                            [cv2.IMWRITE_JPEG_QUALITY, 85])
     return "data:image/jpeg;base64," + base64.b64encode(jpg.tobytes()).decode()
 
@@ -102,11 +102,15 @@ class IdentitiesPanel(foo.Panel):
 
     def show_map(self, ctx):
         """Map the run's tracks, show one clip per track and the Embeddings panel beside."""
-        done = api.map_tracks(ctx.dataset, self._key(ctx))
+        try:
+            done = api.map_tracks(ctx.dataset, self._key(ctx))
+        except ValueError as e:  # e.g. its field is a user's own
+            ctx.panel.state.message = str(e)
+            return
         ctx.ops.set_view(ctx.dataset.load_saved_view(done["view"]))
         ctx.ops.open_panel("Embeddings", layout="horizontal", is_active=True)
-        ctx.ops.notify(f"Embeddings panel: open {done['brain_key']!r}, colour by "
-                       f"{done['field']}.label", variant="info")
+        ctx.ops.notify(f"Embeddings panel: open {done['brain_key']!r} (one point per track; "
+                       "lasso to select tracks)", variant="info")
 
     # inputs keep their values in the panel state at their layout path ("edit.new_name"):
     # each event carries the whole state, so a click sees every keystroke before it
@@ -164,8 +168,7 @@ class IdentitiesPanel(foo.Panel):
         ids = {r["id"] for r in rows}
         if ctx.panel.state.opened not in ids:
             ctx.panel.state.opened = None
-        images = {f"cards.{r['id']}.face": data_url(api.face_crop(ctx.dataset, *r["best"]))
-                  for r in rows}
+        faces = {f"cards.{r['id']}.face": tuple(r["best"]) for r in rows}
         ctx.panel.state.identities = [{k: v for k, v in r.items() if k != "best"}
                                       for r in rows]
         ctx.panel.state.corrections = len(api.corrections.run_log(ctx.dataset, key))
@@ -175,20 +178,19 @@ class IdentitiesPanel(foo.Panel):
             ctx.panel.state.more_tracks = max(0, len(tracks) - TRACKS_SHOWN)
             tracks = tracks[:TRACKS_SHOWN]
             ctx.panel.state.tracks = tracks
-            images.update({f"detail.t{n}.face": data_url(api.face_crop(
-                ctx.dataset, t["sample_id"], t["best"])) for n, t in enumerate(tracks)})
+            faces.update({f"detail.t{n}.face": (t["sample_id"], t["best"])
+                          for n, t in enumerate(tracks)})
             ctx.panel.state.questions = []
         else:
             questions = api.review_questions(ctx.dataset, key, k=QUESTIONS)
             ctx.panel.state.questions = questions
-            for n, q in enumerate(questions):
-                for side in "ab":
-                    sid, track = q[f"{side}_track"]
-                    best = next(t["best"] for t in api.identity_tracks(
-                        ctx.dataset, q[side], key) if t["sample_id"] == sid
-                        and t["track"] == track)
-                    images[f"review.q{n}.{side}"] = data_url(api.face_crop(ctx.dataset, sid,
-                                                                           best))
+            shown = [tuple(q[f"{side}_track"]) for q in questions for side in "ab"]
+            facts = api.gallery.track_facts(ctx.dataset, sorted({s for s, _ in shown}))
+            faces.update({f"review.q{n}.{side}": (sid, facts[(sid, t)].best_row)
+                          for n, q in enumerate(questions) for side in "ab"
+                          for sid, t in [tuple(q[f"{side}_track"])]})
+        crops = api.face_crops(ctx.dataset, list(faces.values()))
+        images = {path: data_url(crop) for path, crop in zip(faces, crops)}
         ctx.panel.data.set(images)
 
     # --- layout -------------------------------------------------------------------------
