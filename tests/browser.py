@@ -19,7 +19,8 @@ SHOTS = Path(os.environ.get("VFC_SCREENSHOTS", Path(__file__).resolve().parents[
 # without these, Chromium keeps trying to reach Google on a closed network
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--window-size=1600,1000")
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                  "--window-size=1600,1000")
 
 
 def missing() -> str | None:
