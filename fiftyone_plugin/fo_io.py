@@ -297,6 +297,16 @@ def show_identities(samples, field: str, labels: dict[str, str],
     dataset.save()
 
 
+def identity_colors(samples, field: str) -> dict[str, str]:
+    """``{label: colour}`` the App uses for an identities field (:func:`show_identities`)."""
+    scheme = samples._dataset.app_config.color_scheme
+    path = f"frames.{frame_field(field)}"
+    for entry in (scheme.fields or []) if scheme else []:
+        if entry.get("path") == path:
+            return {c["value"]: c["color"] for c in entry.get("valueColors") or []}
+    return {}
+
+
 def _number(identity: str) -> int:
     digits = "".join(c for c in identity if c.isdigit())
     return int(digits) if digits else 0

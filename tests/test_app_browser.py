@@ -149,9 +149,25 @@ def test_track_map_in_the_embeddings_panel(app, faces):
     page.wait(lambda: faces.reload() or "face_identities_map" in faces.list_brain_runs(),
               what="the brain run")
     page.page_has("3 clips")  # one per track
-    page.text("face_identities_map").click()  # the Embeddings panel lists the map
-    page.page_has("3 points")
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    # the panel's own map, in the identities' colours: select one point, get its clip
+    page.page_has("Track map: 3 tracks")
+    points = page.wait(lambda: [p for p in page.driver.find_elements(
+        "css selector", ".js-plotly-plot .scatterlayer path.point") if p.is_displayed()],
+        what="the map's points")
+    assert len(points) == 3
     page.screenshot("track-map")
+    box = points[0].rect
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    drag = page.driver.find_element("css selector", ".js-plotly-plot .nsewdrag")
+    origin = drag.rect
+    (ActionChains(page.driver)
+     .move_to_element_with_offset(drag, int(x - origin["x"] - origin["width"] / 2 - 12),
+                                  int(y - origin["y"] - origin["height"] / 2 - 12))
+     .click_and_hold().move_by_offset(12, 12).move_by_offset(12, 12).release().perform())
+    page.page_has("1 clip")
+    page.page_has("3 tracks")
 
 
 def test_operators_show_the_plugin_icon(app, faces):

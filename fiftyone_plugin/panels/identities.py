@@ -14,7 +14,7 @@ import cv2
 import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
-from .. import api
+from .. import api, fo_io
 from .scheduled import ACTIVE, ago, no_worker, scheduled_runs
 
 SORTS = {"faces": "Most faces", "seconds": "Most screen time", "tracks": "Most tracks",
@@ -107,10 +107,21 @@ class IdentitiesPanel(foo.Panel):
         except ValueError as e:  # e.g. its field is a user's own
             ctx.panel.state.message = str(e)
             return
+        ctx.panel.state.map = dict(brain_key=done["brain_key"], view=done["view"],
+                                   field=done["field"])
         ctx.ops.set_view(ctx.dataset.load_saved_view(done["view"]))
-        ctx.ops.open_panel("Embeddings", layout="horizontal", is_active=True)
-        ctx.ops.notify(f"Embeddings panel: open {done['brain_key']!r} (one point per track; "
-                       "lasso to select tracks)", variant="info")
+        ctx.ops.notify(f"One point per track, in the identities' colours: select some to show "
+                       f"their clips (the Embeddings panel has it too, as {done['brain_key']!r})",
+                       variant="info")
+
+    def select_on_map(self, ctx):
+        """The tracks selected on the map (box or lasso) become the grid's clips."""
+        ids = [p["id"] for p in ctx.params.get("data") or [] if p.get("id")]
+        view = ctx.dataset.load_saved_view(ctx.panel.state.map["view"])
+        ctx.ops.set_view(view.select(ids) if ids else view)
+
+    def hide_map(self, ctx):
+        ctx.panel.state.map = None
 
     # inputs keep their values in the panel state at their layout path ("edit.new_name"):
     # each event carries the whole state, so a click sees every keystroke before it
@@ -207,6 +218,8 @@ class IdentitiesPanel(foo.Panel):
         self._scheduled(panel, ctx)
         if ctx.panel.state.message:
             panel.view("error_box", types.Error(label=ctx.panel.state.message))
+        if ctx.panel.state.map:
+            self._map(panel, ctx)
         if ctx.panel.state.opened:
             self._detail(panel, ctx)
         else:
@@ -276,6 +289,35 @@ class IdentitiesPanel(foo.Panel):
                         on_click=self.open_identity, params={"identity": r["id"]})
             buttons.btn("clips", label="Clips", variant="outlined", on_click=self.show_clips,
                         params={"identity": r["id"]})
+
+    def _map(self, panel, ctx) -> None:
+        """The track map: one point per track (the Brain run's 2-D points), coloured as the
+        App colours identities; selecting points selects their clips."""
+        m = ctx.panel.state.map
+        if m["brain_key"] not in ctx.dataset.list_brain_runs():
+            ctx.panel.state.map = None
+            return
+        points = ctx.dataset.load_brain_results(m["brain_key"])
+        where = dict(zip(points.sample_ids, points.points.tolist()))
+        view = ctx.dataset.load_saved_view(m["view"])
+        ids, labels = view.values(["id", f"{m['field']}.label"])
+        colors = fo_io.identity_colors(ctx.dataset, self._out_field(ctx))
+        traces = []
+        for label in sorted(set(labels)):
+            mine = [i for i, lab in zip(ids, labels) if lab == label and i in where]
+            traces.append(dict(type="scatter", mode="markers", name=label, ids=mine,
+                               x=[where[i][0] for i in mine], y=[where[i][1] for i in mine],
+                               marker=dict(size=9, color=colors.get(label))))
+        top = panel.h_stack("map_bar", align_y="center", gap=2)
+        top.md(f"#### Track map: {len(ids)} tracks", name="map_title")
+        top.btn("hide_map", label="Hide map", variant="outlined", on_click=self.hide_map)
+        panel.plot("track_map", data=traces, on_selected=self.select_on_map,
+                   layout=dict(dragmode="select", height=360, showlegend=True,
+                               margin=dict(l=20, r=20, t=10, b=20),
+                               xaxis=dict(visible=False), yaxis=dict(visible=False)))
+
+    def _out_field(self, ctx) -> str:
+        return ctx.dataset.get_run_info(self._key(ctx)).config.out_field
 
     def _shown(self, ctx) -> list[dict]:
         rows = list(ctx.panel.state.identities or [])
