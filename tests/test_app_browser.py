@@ -130,6 +130,17 @@ def test_panel_rename_split_merge_undo(app, faces):
     page.page_has("3 identities")
     page.screenshot("identities-after-undo")
 
+    # review: "same person?" for the split-off track and Barack; "Same" merges, re-clusters
+    (question,) = [q for q in api.review_questions(faces) if {q["a"], q["b"]} == {"id_000", new}]
+    row = page.text(f"{question['a_name'] or question['a']} / "
+                    f"{question['b_name'] or question['b']}").find_element("xpath", "../../..")
+    page.button("Same", within=row).click()
+    page.wait(lambda: _tracks_by_identity(faces).get("Barack") == obama,
+              what="the answer in the database")
+    log = faces.load_run_results(api.DEFAULT_RUN_KEY, cache=False).corrections
+    assert [e["op"] for e in log] == ["rename", "move", "merge"]
+    page.page_has("2 identities")
+
 
 def test_clips_view_shows_one_identity(app, faces):
     server, page = app
