@@ -109,7 +109,7 @@ def check_output_field(samples, path: str, kind: str, inputs: tuple[str, ...] = 
     return name
 
 
-def check_shots_field(samples, path: str, overwrite: bool = False, kind: str = "shots") -> str:
+def check_spans_field(samples, path: str, overwrite: bool = False, kind: str = "shots") -> str:
     """A sample field of spans (shots, tracks): new, or ``fo.TemporalDetections`` this
     plugin wrote the same ``kind`` in."""
     import fiftyone as fo
@@ -269,8 +269,8 @@ UNKNOWN_COLOR = "#d0d0d0"
 def show_identities(samples, field: str, labels: dict[str, str],
                     faces_field: str | None = None) -> None:
     """How the App shows an identities field: each label (``{label: identity id}``; None:
-    not a person) in its identity's colour, and the raw faces field hidden by default (the two overlap); the
-    rest of the dataset's colour scheme and sidebar stays."""
+    not a person) in its identity's colour, and the raw faces field hidden by default (the
+    two overlap); the rest of the dataset's colour scheme and sidebar stays."""
     import fiftyone as fo
 
     dataset = samples._dataset
@@ -290,7 +290,7 @@ def show_identities(samples, field: str, labels: dict[str, str],
         active = (dataset.app_config.active_fields
                   or fo.DatasetAppConfig.default_active_fields(dataset))
         if active.exclude:
-            active.paths = [p for p in active.paths if p != path] + [hidden]
+            active.paths = [p for p in active.paths if p not in (hidden, path)] + [hidden]
         else:
             active.paths = [p for p in active.paths if p not in (hidden, path)] + [path]
         dataset.app_config.active_fields = active

@@ -37,9 +37,8 @@ from .training import (DEFAULT_ADAPT_KEY, DEFAULT_VCT_KEY, adapt_faces,
 
 __all__ = ["DEFAULT_ADAPT_KEY", "DEFAULT_EVAL_KEY", "DEFAULT_RUN_KEY", "DEFAULT_VCT_KEY",
            "GT_FIELD", "adapt_faces", "answer_question", "cluster_faces", "detect_faces",
-           "embed_faces",
-           "evaluate_identities", "face_crops", "face_store_root", "identity_clips",
-           "identity_tracks", "find_identities", "learn_track_embeddings",
-           "list_identities", "list_runs", "map_tracks", "mark_not_face", "merge_identities", "move_track",
-           "read_face_tables", "recluster", "rename_identity", "review_questions", "track_faces",
-           "undo_correction"]
+           "embed_faces", "evaluate_identities", "face_crops", "face_store_root",
+           "find_identities", "identity_clips", "identity_tracks", "learn_track_embeddings",
+           "list_identities", "list_runs", "map_tracks", "mark_not_face", "merge_identities",
+           "move_track", "read_face_tables", "recluster", "rename_identity", "review_questions",
+           "track_faces", "undo_correction"]

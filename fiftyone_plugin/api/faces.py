@@ -62,7 +62,7 @@ def detect_faces(sample_collection, out_field: str = fo_io.FACES_FIELD,
         check(fo_io.check_output_field, sample_collection, out_field, "faces",
               overwrite=overwrite)
         if shots_field:
-            check(fo_io.check_shots_field, sample_collection, shots_field, overwrite)
+            check(fo_io.check_spans_field, sample_collection, shots_field, overwrite)
     detector = build_detector(detector_config, detector_checkpoint, score_thr, batch_size, device)
     results = {}
     for k, (sid, path) in enumerate(zip(ids, paths)):
@@ -241,7 +241,7 @@ def find_identities(sample_collection, faces_field: str = fo_io.FACES_FIELD,
         check(fo_io.check_output_field, sample_collection, identities_field, "identities",
               inputs=(faces_field,), overwrite=overwrite)
         if shots_field:
-            check(fo_io.check_shots_field, sample_collection, shots_field, overwrite)
+            check(fo_io.check_spans_field, sample_collection, shots_field, overwrite)
     rules = quality or QualityRules()
     root = face_store_root(sample_collection, store_dir)
     remove_stale_tmp(root)

@@ -36,7 +36,7 @@ def map_tracks(sample_collection, run_key: str = DEFAULT_RUN_KEY, brain_key: str
     if not brain_key.isidentifier():
         raise ValueError(f"invalid brain key {brain_key!r}: use letters, digits and _")
     field = tracks_field or f"{fo_io.frame_field(config.out_field)}_tracks"
-    fo_io.check_shots_field(dataset, field, overwrite, kind="tracks")
+    fo_io.check_spans_field(dataset, field, overwrite, kind="tracks")
     _, _, labels, names = _state(results)
     sids = list(results.assignments)
     facts = track_facts(dataset, sids)
