@@ -131,6 +131,7 @@ def test_panel_rename_split_merge_undo(app, faces):
     page.screenshot("identities-after-undo")
 
     # review: "same person?" for the split-off track and Barack; "Same" merges, re-clusters
+    page.button("Ask about uncertain pairs").click()
     (question,) = [q for q in api.review_questions(faces) if {q["a"], q["b"]} == {"id_000", new}]
     row = page.text(f"{question['a_name'] or question['a']} / "
                     f"{question['b_name'] or question['b']}").find_element("xpath", "../../..")
@@ -169,14 +170,30 @@ def test_track_map_in_the_embeddings_panel(app, faces):
         what="the map's points")
     assert len(points) == 3
     page.screenshot("track-map")
-    box = points[0].rect
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    drag = page.driver.find_element("css selector", ".js-plotly-plot .nsewdrag")
-    origin = drag.rect
-    (ActionChains(page.driver)
-     .move_to_element_with_offset(drag, int(x - origin["x"] - origin["width"] / 2 - 12),
-                                  int(y - origin["y"] - origin["height"] / 2 - 12))
-     .click_and_hold().move_by_offset(12, 12).move_by_offset(12, 12).release().perform())
+
+    def select_first_point():
+        # a box drawn around one point, in small steps as a hand would (Plotly needs moves)
+        point = page.driver.find_elements(
+            "css selector", ".js-plotly-plot .scatterlayer path.point")[0].rect
+        drag = page.driver.find_element("css selector", ".js-plotly-plot .nsewdrag")
+        x = point["x"] + point["width"] / 2 - drag.rect["x"] - drag.rect["width"] / 2
+        y = point["y"] + point["height"] / 2 - drag.rect["y"] - drag.rect["height"] / 2
+        chain = ActionChains(page.driver).move_to_element_with_offset(drag, int(x - 15),
+                                                                      int(y - 15))
+        chain.click_and_hold()
+        for _ in range(6):
+            chain.move_by_offset(5, 5).pause(0.05)
+        chain.release().perform()
+        return page.page_has("1 clip", timeout=10)
+
+    time.sleep(1)  # the plot settles after its first render
+    for attempt in range(3):
+        try:
+            select_first_point()
+            break
+        except TimeoutError:
+            if attempt == 2:
+                raise
     page.page_has("1 clip")
     page.page_has("3 tracks")
 

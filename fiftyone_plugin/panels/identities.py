@@ -146,6 +146,10 @@ class IdentitiesPanel(foo.Panel):
     def undo(self, ctx):
         self._correct(ctx, api.undo_correction)
 
+    def start_review(self, ctx):
+        ctx.panel.state.review = True
+        self._load(ctx)
+
     def answer(self, ctx):
         self._correct(ctx, api.answer_question, ctx.params["a"], ctx.params["b"],
                       bool(ctx.params["same"]))
@@ -192,7 +196,7 @@ class IdentitiesPanel(foo.Panel):
             faces.update({f"detail.t{n}.face": (t["sample_id"], t["best"])
                           for n, t in enumerate(tracks)})
             ctx.panel.state.questions = []
-        else:
+        elif ctx.panel.state.review:  # on demand: a pass over every track's embeddings
             questions = api.review_questions(ctx.dataset, key, k=QUESTIONS)
             ctx.panel.state.questions = questions
             shown = [tuple(q[f"{side}_track"]) for q in questions for side in "ab"]
@@ -331,11 +335,16 @@ class IdentitiesPanel(foo.Panel):
         return sorted(rows, key=lambda r: -r[by])
 
     def _review(self, panel, ctx) -> None:
-        questions = ctx.panel.state.questions or []
-        if not questions:
-            return
         panel.md("#### Same person?  \nThe pairs the clustering was least sure to keep "
                  "apart: each answer is kept and the run clusters again.", name="review_title")
+        if not ctx.panel.state.review:
+            panel.btn("start_review", label="Ask about uncertain pairs", variant="outlined",
+                      on_click=self.start_review)
+            return
+        questions = ctx.panel.state.questions or []
+        if not questions:
+            panel.md("No pair left to ask about.", name="no_questions")
+            return
         review = panel.v_stack("review", gap=1)
         for n, q in enumerate(questions):
             row = review.h_stack(f"q{n}", align_y="center", gap=2)
