@@ -244,6 +244,17 @@ def test_failed_operator_shows_its_error(app, faces):
     page.button("Done").click()
 
 
+def test_immediate_operator_shows_its_result(app, faces):
+    server, page = app
+    page.open(f"{server.url}/datasets/{faces.name}")
+    _operator(page, "Map face tracks")
+    page.button("Execute").click()
+    page.page_has("num tracks")  # the result table, not a raw dict in a toast
+    page.page_has("brain key")
+    page.screenshot("operator-result")
+    page.button("Done").click()
+
+
 def _operator(page, label: str) -> None:
     # "`" opens the operator browser (panels beside the grid may hide its button)
     page.driver.find_element("tag name", "body").send_keys("`")

@@ -91,7 +91,7 @@ def result_markdown(result) -> str:
             rows.append((prefix, str(value)))
 
     walk("", result)
-    return "| | |\n|---|---|\n" + "\n".join(f"| {k.replace('_', ' ')} | {v} |"
+    return "| what | value |\n|---|---|\n" + "\n".join(f"| {k.replace('_', ' ')} | {v} |"
                                             for k, v in rows)
 
 
