@@ -287,8 +287,8 @@ def show_identities(samples, field: str, labels: dict[str, str],
     dataset.app_config.color_scheme = scheme
     if faces_field:
         hidden = f"frames.{frame_field(faces_field)}"
-        active = (dataset.app_config.active_fields
-                  or fo.DatasetAppConfig.default_active_fields(dataset))
+        # "all but the faces" when nothing was chosen, so fields added later still show
+        active = dataset.app_config.active_fields or fo.ActiveFields(exclude=True, paths=[])
         if active.exclude:
             active.paths = [p for p in active.paths if p not in (hidden, path)] + [hidden]
         else:

@@ -82,6 +82,10 @@ def test_panel_rename_split_merge_undo(app, faces):
     page.wait(lambda: page.driver.find_elements("css selector", "[data-cy=fo-grid] canvas"),
               what="the grid's thumbnail")
     page.screenshot("identities-panel")
+    # the raw faces are hidden by default, the identities shown
+    checked = {name: page.cy(f"checkbox-{name}").find_element("css selector", "input")
+               .is_selected() for name in ("frames.faces", "frames.identities")}
+    assert checked == {"frames.faces": False, "frames.identities": True}
 
     # rename: the label becomes the name, the id stays as an attribute
     page.button("Open").click()  # the first card: most faces, id_000
