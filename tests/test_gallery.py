@@ -93,3 +93,17 @@ def test_identity_colours_are_distinct_and_faces_hidden(clustered):
     api.rename_identity(clustered, "id_000", "Barack")
     assert colours()["Barack"] == first["id_000"]  # a rename keeps the colour
     assert len(set(fo_io.IDENTITY_COLORS)) == len(fo_io.IDENTITY_COLORS)
+
+
+def test_identities_across_videos(dataset, two_shot_video):
+    """One clustering over two videos: an identity's cards, tracks and clips span both."""
+    add_videos(dataset, two_shot_video, two_shot_video)
+    api.find_identities(dataset, frame_stride=2, scope="collection")
+    rows = api.list_identities(dataset)
+    assert [(r["tracks"], r["faces"], r["videos"]) for r in rows] == [(4, 24, 2), (2, 12, 2)]
+    assert rows[0]["seconds"] == pytest.approx(2 * 22 / 25)
+    tracks = api.identity_tracks(dataset, rows[0]["id"])
+    assert len({t["sample_id"] for t in tracks}) == 2
+    clips = api.identity_clips(dataset, rows[0]["id"], gap=0)
+    assert len(clips) == 4 and len(set(clips.values("sample_id"))) == 2
+    assert api.map_tracks(dataset)["num_tracks"] == 6
