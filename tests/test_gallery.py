@@ -36,6 +36,15 @@ def test_identities_tracks_screen_time_and_faces(clustered):
     assert rows[0]["best"][1] in {t["best"] for t in tracks}
 
 
+def test_a_clone_says_where_its_faces_are(clustered):
+    clone = clustered.clone()
+    try:
+        with pytest.raises(FileNotFoundError, match="cloned"):
+            api.list_identities(clone)  # what the panel shows for it
+    finally:
+        clone.delete()
+
+
 def test_clips_show_one_identity_only(clustered):
     joined = api.identity_clips(clustered, "id_000")  # 1 frame apart: one clip
     assert joined.values("support") == [[1, 23]]

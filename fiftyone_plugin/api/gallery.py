@@ -10,7 +10,7 @@ import numpy as np
 from .. import fo_io
 from ..clustering.corrections import NOT_A_FACE
 from ..embedding.store import FaceStore
-from ._common import face_store_root
+from ._common import face_store_root, require_own_store
 from .corrections import DEFAULT_RUN_KEY, _resolve, _state, clustering_run
 
 
@@ -29,6 +29,7 @@ class TrackFacts:
 def track_facts(samples, sample_ids: list[str]) -> dict[tuple[str, int], TrackFacts]:
     """Every track of these videos, read from the face store (no frame documents)."""
     root = face_store_root(samples)
+    require_own_store(samples, root)
     facts = {}
     for sid in sample_ids:
         table = FaceStore(root, sid).table()

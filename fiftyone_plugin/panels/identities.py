@@ -174,7 +174,14 @@ class IdentitiesPanel(foo.Panel):
 
     def _load(self, ctx) -> None:
         """Read the run's identities (and the opened one's tracks) into state, their faces
-        into data."""
+        into data; what stops it (no face store: a clone) shows in the panel."""
+        try:
+            self._read(ctx)
+        except (ValueError, FileNotFoundError) as e:
+            ctx.panel.state.identities, ctx.panel.state.opened = [], None
+            ctx.panel.state.message = str(e)
+
+    def _read(self, ctx) -> None:
         key = ctx.panel.state.run_key
         if ctx.dataset is None or key is None:
             ctx.panel.state.identities = []
