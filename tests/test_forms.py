@@ -70,12 +70,13 @@ def test_invalid_combinations_are_refused_before_anything_is_scheduled(dataset,
     service.delete_for_dataset(dataset._doc.id)
 
 
-def _immediate(op, dataset, **params):
-    """Run ``op`` as the App runs it immediately: the messages its generator streams, and
-    the error it ends with (None)."""
+def _immediate(op, dataset, view=None, **params):
+    """Run ``op`` as the App runs it immediately (on ``view``, serialized): the messages
+    its generator streams, and the error it ends with (None)."""
     from fiftyone.operators.executor import Executor
 
-    ctx = ExecutionContext(request_params=dict(params=params, dataset_name=dataset.name),
+    ctx = ExecutionContext(request_params=dict(params=params, dataset_name=dataset.name,
+                                               **({"view": view} if view else {})),
                            executor=Executor())
     messages, error = [], None
     try:
@@ -107,3 +108,21 @@ def test_immediate_runs_stream_progress_results_and_errors(dataset, two_shot_vid
     assert messages[-3][1]["label"].startswith("failed: ValueError")
     assert messages[-2][1]["variant"] == "error"
     assert "Ground truth comes from" in str(messages[-1][1]["outputs"])
+
+
+def test_operators_run_on_the_videos_behind_a_clips_view(dataset, two_shot_video):
+    """From an identity's clips (the App's view after *Clips*), an operator works on the
+    videos those clips come from."""
+    from fiftyone_plugin.operators import MapTracks
+    from fiftyone_plugin.operators.base import videos_of
+
+    add_videos(dataset, two_shot_video)
+    dataset.persistent = True
+    api.find_identities(dataset, frame_stride=3)
+    clips = api.identity_clips(dataset, "id_001")
+    assert videos_of(clips).values("id") == [dataset.first().id]
+    ctx = ExecutionContext(request_params=dict(dataset_name=dataset.name, params={},
+                                               view=clips._serialize()))
+    assert ctx.target_view()._dataset is not dataset  # the App hands over the clips
+    messages, error = _immediate(MapTracks(), dataset, view=clips._serialize())
+    assert error is None and dataset.list_brain_runs() == ["face_identities_map"]

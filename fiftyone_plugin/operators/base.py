@@ -42,7 +42,7 @@ class StageOperator(foo.Operator):
         return {name: ctx.params.get(name) or default for name, default, _, _ in self.FIELDS}
 
     def execute(self, ctx):
-        view = ctx.target_view()
+        view = videos_of(ctx.target_view())
         yield from run_with_progress(ctx, self.FUNCTION, view, **self.kwargs(ctx))
 
     def _call(self, sample_collection, delegate: bool, delegation_target: str | None,
@@ -51,6 +51,15 @@ class StageOperator(foo.Operator):
         ``None`` meaning the form's default; ``delegate`` schedules it for a worker."""
         params = {k: v for k, v in params.items() if v is not None}
         return sdk_call(self, sample_collection, params, delegate, delegation_target)
+
+
+def videos_of(view):
+    """The videos behind the App's view: a clips, frames or patches view (an identity's
+    clips, the track map) stands for the videos its clips come from."""
+    root = view._root_dataset
+    if view._dataset is root:
+        return view
+    return root.select(view.distinct("sample_id"))
 
 
 READ_FIELDS = ("in_field", "pred_field")  # chosen among the dataset's frame Detections
