@@ -15,6 +15,7 @@ import fiftyone.operators as foo
 import fiftyone.operators.types as types
 
 from .. import api, fo_io
+from ..clustering.corrections import NOT_A_FACE
 from .scheduled import ACTIVE, ago, no_worker, scheduled_runs
 
 SORTS = {"faces": "Most faces", "seconds": "Most screen time", "tracks": "Most tracks",
@@ -246,7 +247,7 @@ class IdentitiesPanel(foo.Panel):
         bar.enum("run_key", choices.values(), default=ctx.panel.state.run_key, view=choices,
                  on_change=self.choose_run)
         rows = ctx.panel.state.identities or []
-        bar.md(f"**{sum(r['id'] != 'not_a_face' for r in rows)} identities**",
+        bar.md(f"**{sum(r['id'] != NOT_A_FACE for r in rows)} identities**",
                name="count")
         bar.btn("undo", label="Undo last correction", icon="undo", variant="outlined",
                 disabled=not ctx.panel.state.corrections, on_click=self.undo)
@@ -292,8 +293,8 @@ class IdentitiesPanel(foo.Panel):
             card.img("face", height="112px", width="112px", alt_text=r["id"],
                      on_click=self.open_identity, params={"identity": r["id"]})
             title = f"**{r['name']}** ({r['id']})" if r["name"] else f"**{r['id']}**"
-            card.md(f"{title}  \n{r['tracks']} tracks · {r['faces']} faces  \n"
-                    f"{r['seconds']:.1f} s · {r['videos']} video{'s' * (r['videos'] > 1)}",
+            card.md(f"{title}  \n{_count(r['tracks'], 'track')} · {r['faces']} faces  \n"
+                    f"{r['seconds']:.1f} s · {_count(r['videos'], 'video')}",
                     name="facts")
             buttons = card.h_stack("buttons", gap=1)
             buttons.btn("open", label="Open", variant="contained",
@@ -378,7 +379,7 @@ class IdentitiesPanel(foo.Panel):
         edit.btn("rename", label="Rename", variant="contained", on_click=self.rename)
         others = types.Dropdown(label="Merge with")
         for r in rows:
-            if r["id"] not in (opened, "not_a_face"):
+            if r["id"] not in (opened, NOT_A_FACE):
                 others.add_choice(r["id"], label=f"{r['name']} ({r['id']})" if r["name"]
                                   else r["id"])
         edit.enum("merge_with", others.values(), view=others)
@@ -397,3 +398,7 @@ class IdentitiesPanel(foo.Panel):
         if ctx.panel.state.more_tracks:
             panel.md(f"... and {ctx.panel.state.more_tracks} shorter tracks (`vfc identities "
                      "split` reaches any track)", name="more")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
