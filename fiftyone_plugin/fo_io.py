@@ -287,8 +287,10 @@ def show_identities(samples, field: str, labels: dict[str, str],
     dataset.app_config.color_scheme = scheme
     if faces_field:
         hidden = f"frames.{frame_field(faces_field)}"
-        # "all but the faces" when nothing was chosen, so fields added later still show
-        active = dataset.app_config.active_fields or fo.ActiveFields(exclude=True, paths=[])
+        # the App's own default (label fields), less the faces; "exclude" lists would
+        # show every primitive field on the thumbnails
+        active = (dataset.app_config.active_fields
+                  or fo.DatasetAppConfig.default_active_fields(dataset))
         if active.exclude:
             active.paths = [p for p in active.paths if p not in (hidden, path)] + [hidden]
         else:

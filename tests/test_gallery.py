@@ -98,7 +98,8 @@ def test_identity_colours_are_distinct_and_faces_hidden(clustered):
     assert first[fo_io.UNKNOWN] == fo_io.UNKNOWN_COLOR
     assert fo_io.UNKNOWN_COLOR not in (first["id_000"], first["id_001"])
     active = clustered.app_config.active_fields
-    assert active.exclude and active.paths == ["frames.faces"]  # all but the raw faces
+    assert not active.exclude and "frames.identities" in active.paths
+    assert "frames.faces" not in active.paths and "shots" in active.paths
     api.rename_identity(clustered, "id_000", "Barack")
     assert colours()["Barack"] == first["id_000"]  # a rename keeps the colour
     assert len(set(fo_io.IDENTITY_COLORS)) == len(fo_io.IDENTITY_COLORS)
