@@ -60,14 +60,14 @@ def test_clips_show_one_identity_only(clustered):
 
 def test_track_map_is_a_brain_visualization_of_the_tracks(clustered):
     done = api.map_tracks(clustered)
-    assert done == dict(brain_key="face_identities_map", view="face_identities-track-map",
+    assert done == dict(brain_key="face_identities_map", view="face_identities_track_map",
                         field="identities_tracks", num_tracks=3)
     spans = clustered.first().identities_tracks.detections
     assert sorted((d.support, d.label) for d in spans) == [
         ([1, 11], "id_000"), ([13, 23], "id_000"), ([13, 23], "id_001")]
     results = clustered.load_brain_results("face_identities_map")
     assert results.points.shape == (3, 2)
-    view = clustered.load_saved_view("face_identities-track-map")
+    view = clustered.load_saved_view("face_identities_track_map")
     labels = view.values("identities_tracks.label")
     assert sorted(labels) == ["id_000", "id_000", "id_001"]
     # the two Obama tracks lie closer to each other than to Biden
@@ -76,10 +76,12 @@ def test_track_map_is_a_brain_visualization_of_the_tracks(clustered):
     a, b = [pts[i] for i, lab in zip(ids, labels) if lab == "id_000"]
     (c,) = [pts[i] for i, lab in zip(ids, labels) if lab == "id_001"]
     assert np.linalg.norm(a - b) < min(np.linalg.norm(a - c), np.linalg.norm(b - c))
+    api.cluster_faces(clustered)  # a re-clustering keeps the map's view (it renews its own)
+    assert "face_identities_track_map" in clustered.list_saved_views()
     api.rename_identity(clustered, "id_000", "Barack")
     api.map_tracks(clustered)  # again, after a correction: replaced, with the new names
     assert clustered.list_brain_runs() == ["face_identities_map"]
-    assert sorted(clustered.load_saved_view("face_identities-track-map").values(
+    assert sorted(clustered.load_saved_view("face_identities_track_map").values(
         "identities_tracks.label")) == ["Barack", "Barack", "id_001"]
     clustered.add_sample_field("mine", fo.EmbeddedDocumentField,
                                embedded_doc_type=fo.TemporalDetections)

@@ -16,7 +16,7 @@ from .gallery import track_facts
 
 
 def map_view_name(run_key: str) -> str:
-    return f"{run_key}-track-map"
+    return f"{run_key}_track_map"  # not "<run_key>-": those are the identities' views
 
 
 def map_tracks(sample_collection, run_key: str = DEFAULT_RUN_KEY, brain_key: str | None = None,
@@ -26,7 +26,7 @@ def map_tracks(sample_collection, run_key: str = DEFAULT_RUN_KEY, brain_key: str
     to the sample field ``tracks_field`` (default ``<identities field>_tracks``), project
     the tracks' mean embeddings to 2-D (t-SNE; PCA below 8 tracks) and store them as FiftyOne
     Brain visualization ``brain_key`` (default ``<run_key>_map``) on the clips of that
-    field, saved as the view ``<run_key>-track-map``. Run it again after corrections."""
+    field, saved as the view ``<run_key>_track_map``. Run it again after corrections."""
     import fiftyone as fo
     import fiftyone.brain as fob
 

@@ -139,7 +139,7 @@ class MapTracks(StageOperator):
                     default=api.DEFAULT_RUN_KEY if api.DEFAULT_RUN_KEY in runs else (
                         runs[0] if runs else None),
                     description="run cluster_faces or find_identities first" if not runs
-                    else "its tracks are mapped; open the saved view <run>-track-map, then "
+                    else "its tracks are mapped; open the saved view <run>_track_map, then "
                          "the Embeddings panel")
         inputs.str("brain_key", label="Brain key", description="default: <run>_map")
 
