@@ -120,41 +120,32 @@ class Browser:
         self.screenshot("timeout")
         raise TimeoutError(f"waited {timeout:.0f} s for {what or find}: {last}")
 
-    def cy(self, name: str, timeout: float = 60.0):
-        from selenium.webdriver.common.by import By
+    def find(self, xpath: str, what: str, timeout: float = 60.0, within=None,
+             enabled: bool = False):
+        """The first displayed (and, with ``enabled``, enabled) element at ``xpath``."""
+        root = within or self.driver
+        return self.wait(lambda: [e for e in root.find_elements("xpath", xpath)
+                                  if e.is_displayed() and (not enabled or e.is_enabled())],
+                         timeout, what)[0]
 
-        return self.wait(lambda: [e for e in self.driver.find_elements(
-            By.CSS_SELECTOR, f"[data-cy='{name}']") if e.is_displayed()], timeout,
-            f"data-cy={name}")[0]
+    def cy(self, name: str, timeout: float = 60.0):
+        return self.find(f"//*[@data-cy={_quote(name)}]", f"data-cy={name}", timeout)
 
     def text(self, text: str, tag: str = "*", timeout: float = 60.0, within=None):
         """The first displayed ``tag`` whose own text is ``text``."""
-        from selenium.webdriver.common.by import By
-
-        root = within or self.driver
-        xpath = f".//{tag}[normalize-space(text())={_quote(text)}]"
-        return self.wait(lambda: [e for e in root.find_elements(By.XPATH, xpath)
-                                  if e.is_displayed()], timeout, f"{tag} {text!r}")[0]
+        return self.find(f".//{tag}[normalize-space(text())={_quote(text)}]",
+                         f"{tag} {text!r}", timeout, within)
 
     def button(self, label: str, timeout: float = 60.0, within=None):
-        from selenium.webdriver.common.by import By
-
-        root = within or self.driver
         # a button's text is in a <p> (an icon's ligature text sits beside it)
-        xpath = (f".//button[normalize-space(.)={_quote(label)} or "
-                 f".//p[normalize-space(text())={_quote(label)}]]")
-        return self.wait(lambda: [e for e in root.find_elements(By.XPATH, xpath)
-                                  if e.is_displayed() and e.is_enabled()], timeout,
-                         f"button {label!r}")[0]
+        return self.find(f".//button[normalize-space(.)={_quote(label)} or "
+                         f".//p[normalize-space(text())={_quote(label)}]]",
+                         f"button {label!r}", timeout, within, enabled=True)
 
     def input(self, label: str, timeout: float = 60.0, within=None):
         """The text input under the form label ``label``."""
-        from selenium.webdriver.common.by import By
-
-        root = within or self.driver
-        xpath = f".//p[normalize-space(text())={_quote(label)}]/following::input[1]"
-        return self.wait(lambda: [e for e in root.find_elements(By.XPATH, xpath)
-                                  if e.is_displayed()], timeout, f"input {label!r}")[0]
+        return self.find(f".//p[normalize-space(text())={_quote(label)}]/following::input[1]",
+                         f"input {label!r}", timeout, within)
 
     def page_has(self, text: str, timeout: float = 60.0) -> bool:
         return bool(self.wait(lambda: text in self.driver.find_element("tag name",

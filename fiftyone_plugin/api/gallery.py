@@ -51,18 +51,22 @@ def _frame_rates(samples, sample_ids: list[str]) -> dict[str, float]:
     return {sid: float(r) if r else probe(p).fps for sid, r, p in zip(sample_ids, rates, paths)}
 
 
+def joined_spans(spans: list[tuple[int, int]], gap: int = 0) -> list[tuple[int, int]]:
+    """``[first, last]`` frame spans, those overlapping or less than ``gap`` frames apart
+    joined, in order."""
+    out: list[list[int]] = []
+    for first, last in sorted(spans):
+        if out and first <= out[-1][1] + gap:
+            out[-1][1] = max(out[-1][1], last)
+        else:
+            out.append([first, last])
+    return [tuple(s) for s in out]
+
+
 def _seconds(spans: dict[str, list[tuple[int, int]]], fps: dict[str, float]) -> float:
     """Screen time: the union of the tracks' [first, last] frames, per video."""
-    total = 0.0
-    for sid, s in spans.items():
-        frames, end = 0, 0
-        for first, last in sorted(s):
-            first = max(first, end + 1)
-            if last >= first:
-                frames += last - first + 1
-                end = last
-        total += frames / fps[sid]
-    return total
+    return sum((last - first + 1) / fps[sid] for sid, s in spans.items()
+               for first, last in joined_spans(s))
 
 
 def list_identities(sample_collection, run_key: str = DEFAULT_RUN_KEY) -> list[dict]:
@@ -132,17 +136,9 @@ def identity_clips(sample_collection, identity: str, run_key: str = DEFAULT_RUN_
     tracks = identity_tracks(sample_collection, identity, run_key)
     sids = sorted({tr["sample_id"] for tr in tracks})
     fps = _frame_rates(sample_collection, sids)
-    spans = []
-    for sid in sids:
-        joined: list[list[int]] = []
-        join = gap if gap is not None else max(1, int(round(fps[sid])))
-        for tr in sorted((tr for tr in tracks if tr["sample_id"] == sid),
-                         key=lambda tr: tr["first"]):
-            if joined and tr["first"] <= joined[-1][1] + join:
-                joined[-1][1] = max(joined[-1][1], tr["last"])
-            else:
-                joined.append([tr["first"], tr["last"]])
-        spans.append([tuple(s) for s in joined])
+    spans = [joined_spans([(tr["first"], tr["last"]) for tr in tracks if tr["sample_id"] == sid],
+                          gap if gap is not None else max(1, int(round(fps[sid]))))
+             for sid in sids]
     field = f"frames.{fo_io.frame_field(config.out_field)}"
     shown = names.get(identity, identity)
     clips = sample_collection._dataset.select(sids, ordered=True).to_clips(spans)
