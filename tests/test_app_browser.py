@@ -176,7 +176,11 @@ def test_track_map_in_the_embeddings_panel(app, faces):
     page.screenshot("track-map")
 
     def select_first_point():
-        # a box drawn around one point, in small steps as a hand would (Plotly needs moves)
+        # a box drawn around one point, in small steps as a hand would (Plotly needs moves);
+        # the plot in view first: the panel above it may be long
+        page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                                   page.driver.find_element("css selector", ".js-plotly-plot"))
+        time.sleep(0.5)
         point = page.driver.find_elements(
             "css selector", ".js-plotly-plot .scatterlayer path.point")[0].rect
         drag = page.driver.find_element("css selector", ".js-plotly-plot .nsewdrag")
