@@ -140,11 +140,12 @@ def test_panel_rename_split_merge_undo(app, faces):
     row = page.text(f"{question['a_name'] or question['a']} / "
                     f"{question['b_name'] or question['b']}").find_element("xpath", "../../..")
     page.button("Same", within=row).click()
+    page.page_has("2 identities")  # merged, then clustered again (the run is re-saved)
     page.wait(lambda: _tracks_by_identity(faces).get("Barack") == obama,
               what="the answer in the database")
-    log = faces.load_run_results(api.DEFAULT_RUN_KEY, cache=False).corrections
+    log = page.wait(lambda: faces.load_run_results(api.DEFAULT_RUN_KEY, cache=False)
+                    .corrections, what="the re-clustered run")
     assert [e["op"] for e in log] == ["rename", "move", "merge"]
-    page.page_has("2 identities")
 
 
 def test_clips_view_shows_one_identity(app, faces):
