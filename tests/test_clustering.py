@@ -80,6 +80,20 @@ def test_cosine_distance_is_mean_over_face_pairs():
     assert d.between(g, np.array([0]), np.array([1]))[0] == pytest.approx(expected)
 
 
+def test_centred_cosine_distance_does_not_grow_with_a_groups_variety():
+    # a group of 4 faces at 45 degrees either side of p (along two other axes) has mean
+    # direction p: centred distance to a track at p is 0, while the face-pair mean is
+    # 1 - cos 45 = 0.293 and would grow with the group's variety
+    p, e1, e2 = np.eye(3)
+    varied = np.stack([p + e1, p - e1, p + e2, p - e2]) / np.sqrt(2)
+    track = p[None]
+    pair, centred = CosineDistance(), CosineDistance(centred=True)
+    a, b = np.array([0]), np.array([1])
+    assert pair.between(pair.init([varied, track]), a, b)[0] == pytest.approx(1 - 0.5 ** 0.5)
+    assert centred.between(centred.init([varied, track]), a, b)[0] == pytest.approx(0.0)
+    assert pair.for_identities().centred and not pair.centred
+
+
 def test_parameter_free_merges_below_either_threshold():
     # track 0 spans 40 degrees (threshold 1 - cos 40 = 0.234); track 1 is tight (threshold
     # 1 - cos 4 = 0.002); their mean pair distance is ~0.07: below track 0's threshold only
@@ -253,3 +267,29 @@ def test_attach_unknown_joins_only_confidently_close_allowed_tracks():
     assert joined[0] == labels[y == 0][0] and joined[1] == labels[y == 3][0]
     # a stranger, a track without an embedded face, and one sharing a frame with person 3
     assert joined[2:].tolist() == [-1, -1, -1]
+
+
+def test_attach_unknown_uses_the_nearest_track_not_the_whole_identitys_spread():
+    """One person seen in 6 different looks (each track 0.8 along a look of its own, 0.6
+    along the person's direction) next to 11 people with one look each. The bound fitted on
+    the tracks of different people is 0.30 here. An unknown track with the first look is
+    0.004 from that look's track: attached. Its mean face-pair distance to the whole varied
+    identity is 1 - 0.36 - 0.64 / 6 = 0.53 (measured 0.54), which the earlier rule compared
+    with the bound, leaving it unknown. A track orthogonal to everyone stays unknown."""
+    from fiftyone_plugin.clustering.attach import attach_unknown
+
+    rng = np.random.default_rng(0)
+    basis = np.linalg.qr(rng.normal(size=(32, 32)))[0]
+    person, looks = basis[0], basis[1:7]
+    others = rng.normal(size=(11, 10)) @ basis[7:17]
+    others /= np.linalg.norm(others, axis=1, keepdims=True)
+
+    def track(direction, n=4):
+        f = direction + rng.normal(scale=0.02, size=(n, 32))
+        return (f / np.linalg.norm(f, axis=1, keepdims=True)).astype(np.float32)
+
+    faces = [track(0.6 * person + 0.8 * look) for look in looks]
+    faces += [track(o) for o in others for _ in range(3)]
+    labels = np.array([0] * 6 + [1 + i for i in range(11) for _ in range(3)])
+    unknown = [track(0.6 * person + 0.8 * looks[0]), track(basis[20])]
+    assert attach_unknown(faces, labels, unknown).tolist() == [0, -1]
