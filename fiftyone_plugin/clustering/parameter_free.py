@@ -16,8 +16,8 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
   varied faces (``|s|`` shrinks), so the larger and more varied an identity grew, the
   further each new track of that person looked from it, while the bound is fitted on pairs
   of single units. The direction does not depend on how many faces a group holds (on the
-  20-minute episode benchmark: 14 identities for 10 people on the clustered tracks before,
-  12 after, still pure). Both are exact for merged clusters and cheap. The adapted model's
+  20-minute episode benchmark, 14 identities on the clustered tracks before, 12 after, all
+  pure). Both are exact for merged clusters and cheap. The adapted model's
   symmetrised loss plugs in through :class:`GroupDistance` (one distance for both).
 - *Faces per track*: at most ``max_faces`` (8), evenly spaced over the track.
 - *Merged cluster*: its faces are the union of its members' faces; its threshold is the
@@ -48,9 +48,8 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
   4. The bound is also every threshold's *ceiling*: a within-track spread above it would
      accept distances at which pairs of different people are expected (on the episode
      benchmark one incoherent track of spread 0.82 merged two main characters). So the last
-     stage merges clusters whose mean face-pair distance is below the bound, transitively;
-     the per-track thresholds decide the units of step 1. Steps 2 to 4 use the mean
-     directions' distance (*Distance* above).
+     stage merges clusters closer than the bound, transitively; the per-track thresholds
+     decide the units of step 1. Steps 2 to 4 compare mean directions (*Distance* above).
 
   Below 100 unit pairs the bound cannot be estimated: ``fallback`` (the embedding model's
   verification distance) takes its place, and without one the paper's rule runs alone.
