@@ -118,8 +118,13 @@ class IdentitiesPanel(foo.Panel):
     def select_on_map(self, ctx):
         """The tracks selected on the map (box or lasso) become the grid's clips."""
         ids = [p["id"] for p in ctx.params.get("data") or [] if p.get("id")]
+        if not ids:
+            # Plotly also sends an empty selection when it redraws the map after a
+            # selection (seen in the browser, half a second later), which would undo the
+            # user's choice; *Track map* shows every track again
+            return
         view = ctx.dataset.load_saved_view(ctx.panel.state.map["view"])
-        ctx.ops.set_view(view.select(ids) if ids else view)
+        ctx.ops.set_view(view.select(ids))
 
     def hide_map(self, ctx):
         ctx.panel.state.map = None
