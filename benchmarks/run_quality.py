@@ -57,7 +57,8 @@ VCT_CONFIGS = {"vct": "vct_videocentral_sface_200it_pervideo.py",
 def variant(method: str) -> tuple[str, dict]:
     """``"parameter_free@loss"`` -> ``("parameter_free", embeddings/distance arguments)``;
     ``"hac_k@vct"`` clusters the VCT track embeddings ``vct``; ``"<method>@no_attach"``
-    leaves every track the quality rules reject ``unknown``."""
+    leaves every track the quality rules reject ``unknown``; ``"parameter_free@no_looks"``
+    leaves out the default's step 5 (looks)."""
     base, _, kind = method.partition("@")
     if not kind:
         return base, {}
@@ -65,6 +66,8 @@ def variant(method: str) -> tuple[str, dict]:
         return base, dict(embeddings=kind)
     if kind == "no_attach":  # unknown tracks stay unknown (the rules' protocol alone)
         return base, dict(attach_unknown=False)
+    if kind == "no_looks":  # the default without its step 5 (ablation)
+        return base, dict(method_params=dict(looks=False))
     return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
 
 
@@ -239,7 +242,7 @@ def main() -> int:
     ap.add_argument("--videos", required=True, help="folder with manifest.json")
     ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
                     choices=list(TRACK_METHODS + FACE_METHODS + PEER_METHODS)
-                    + [f"{m}@no_attach" for m in TRACK_METHODS])
+                    + [f"{m}@no_attach" for m in TRACK_METHODS] + ["parameter_free@no_looks"])
     ap.add_argument("--adapt", action="store_true",
                     help="also adapt on each video and run the adapted variants")
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")

@@ -293,3 +293,39 @@ def test_attach_unknown_uses_the_nearest_track_not_the_whole_identitys_spread():
     labels = np.array([0] * 6 + [1 + i for i in range(11) for _ in range(3)])
     unknown = [track(0.6 * person + 0.8 * looks[0]), track(basis[20])]
     assert attach_unknown(faces, labels, unknown).tolist() == [0, -1]
+
+
+def test_a_track_that_spans_two_looks_joins_them():
+    # person 0 in look A (6 tracks), one track that turns from A to B (7 faces A, 1 face B)
+    # and one track in look B only; A, B and 12 other people are random directions (a
+    # face-ID model's impostors: nearly orthogonal), 2 tracks each. The turning track's mean
+    # is mostly A, so every track mean of person 0 is far from the B-only track (a person of
+    # its own without looks); the turning track's B face is as close to it as one person's
+    # faces are
+    from fiftyone_plugin.clustering.common import track_means
+    from fiftyone_plugin.clustering.parameter_free import track_looks
+
+    rng = np.random.default_rng(5)
+    dim = 64
+    protos = rng.normal(size=(14, dim))
+    protos /= np.linalg.norm(protos, axis=1, keepdims=True)
+    look_a, look_b = protos[0], protos[1]
+
+    def track(centres):
+        f = np.asarray(centres) + rng.normal(scale=0.06, size=(len(centres), dim))
+        return (f / np.linalg.norm(f, axis=1, keepdims=True)).astype(np.float32)
+
+    faces = [track([look_a] * 8) for _ in range(6)]
+    faces += [track([look_a] * 7 + [look_b]), track([look_b] * 8)]
+    for p in protos[2:]:
+        faces += [track([p] * 8), track([p] * 8)]
+    truth = np.array([0] * 8 + [p for p in range(1, 13) for _ in range(2)])
+
+    looks = track_looks(faces[6])  # its two faces furthest apart: an A face and the B face
+    assert sorted(np.argmax(looks @ protos[:2].T, 1).tolist()) == [0, 1]
+    means = track_means(faces)
+    assert (1 - means[:7] @ means[7]).min() > 0.75  # by track means, B-only is a stranger
+    labels = parameter_free(faces)
+    assert len(set(labels.tolist())) == 13
+    assert len(set(zip(truth.tolist(), labels.tolist()))) == 13  # and no one mixed
+
