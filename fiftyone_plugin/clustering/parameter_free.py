@@ -62,7 +62,9 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
      different people come as close as 0.62, but 0.47 from a face of the track that turns
      to that photo. A track that does not change look links nothing here (its threshold
      is its small spread): single faces compared at the bound itself would link two of
-     a few people (``tests/test_scope.py``).
+     a few people (``tests/test_scope.py``). It runs where all look pairs are compared
+     exactly (up to ``exact_up_to`` looks: any one video; a search over more doubled the
+     time at 100k tracks).
 
   Below 100 unit pairs the bound cannot be estimated: ``fallback`` (the embedding model's
   verification distance) takes its place, and without one the paper's rule runs alone.
@@ -298,7 +300,7 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
     # step 5, looks: a track is one person across every look it spans, so two identities
     # join where a look of one is as close to a look of the other as one person's faces are
     links = _look_links(identity_distance, [sampled[t] for t in first_track],
-                        state["labels"][first_track], fallback, exact_up_to, candidates)
+                        state["labels"][first_track], fallback, exact_up_to)
     if len(links[0]):
         k = int(state["labels"].max()) + 1
         merge = constrained_components(k, *links[:2], np.argsort(-links[2], kind="stable"),
@@ -323,7 +325,7 @@ def track_looks(faces: np.ndarray) -> np.ndarray:
 
 
 def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.ndarray,
-                fallback: float | None, exact_up_to: int, candidates: int
+                fallback: float | None, exact_up_to: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of clusters ``(a, b)`` (``labels`` of the items) where a look of an item of one
     is as close to a look of an item of the other as one person's faces are, and the
@@ -337,18 +339,23 @@ def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.nda
     distance is exactly that). Only items whose own looks differ can link: a track that does
     not change look adds nothing its mean did not say, and single faces are too noisy to
     compare at the bound on their own (in a video of a few people they would link two of
-    them).
+    them). Runs where all look pairs are compared exactly (at most ``exact_up_to`` looks).
     """
     looks = [track_looks(f) for f in faces]
     counts = np.array([len(x) for x in looks])
+    none = np.zeros(0, np.int64)
+    n = int(counts.sum())
+    if n > exact_up_to:
+        # a nearest-neighbour search over twice the units doubled the time at 100k
+        # synthetic tracks (BENCHMARKS.md); one video's units (773 tracks at 20 minutes)
+        # stay far below this, so only a collection of many videos goes without looks
+        return none, none, np.zeros(0)
     owner = np.repeat(np.arange(len(faces)), counts)
     groups = distance.init([x[None] for x in np.concatenate(looks)])
-    n = len(owner)
     a, b = sample_pairs(n)
     d = distance.between(groups, a, b)
     bound = bound_apart(a, b, d, labels[owner], n)
     bound = fallback if bound is None else bound
-    none = np.zeros(0, np.int64)
     if bound is None:
         return none, none, np.zeros(0)
     first = np.cumsum(counts) - counts
@@ -358,11 +365,8 @@ def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.nda
     threshold = np.minimum(spread, bound)[owner]
     if threshold.max() <= 0:
         return none, none, np.zeros(0)
-    if n > exact_up_to or n * (n - 1) // 2 > len(a):
-        if n <= exact_up_to:
-            a, b = np.triu_indices(n, 1)
-        else:
-            a, b = distance.neighbours(groups, candidates, float(threshold.max()))
+    if n * (n - 1) // 2 > len(a):  # the bound's pairs were a sample: now all of them
+        a, b = np.triu_indices(n, 1)
         d = distance.between(groups, a, b)
     margin = np.maximum(threshold[a], threshold[b]) - d
     a, b = labels[owner[a]], labels[owner[b]]
