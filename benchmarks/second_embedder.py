@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 from pathlib import Path
 
 import numpy as np
 
 from .photo_tracks import DATA_ROOT, embed_photos, labelled_photos
+from .report import write_json
 
 
 def dlib_embeddings(files: list[Path]) -> np.ndarray:
@@ -46,10 +46,6 @@ def dlib_embeddings(files: list[Path]) -> np.ndarray:
                if len(boxes) else dlib.rectangle(w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10))
         out.append(np.array(describe.compute_face_descriptor(img, shape(img, box))))
     return np.stack(out)
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
 def verification_tail(x: np.ndarray, labels: np.ndarray) -> dict:
@@ -84,16 +80,16 @@ def main() -> None:
     photos = labelled_photos(root, args.min_photos, args.max_photos)
     files = [f for f, _ in photos]
     labels = np.array([n for _, n in photos])
-    sface = _unit(_unit(np.stack(embed_photos(files, views=6))).mean(1))
-    dlib_emb = _unit(dlib_embeddings(files))
-    both = _unit(np.concatenate([sface, dlib_emb], 1))
+    from fiftyone_plugin.clustering.common import track_means, unit
+
+    sface = track_means(embed_photos(files, views=6)).astype(np.float64)
+    dlib_emb = unit(dlib_embeddings(files))
+    both = unit(np.concatenate([sface, dlib_emb], 1))
     result = {"photos": len(files), "people": len(set(labels.tolist()))}
     for name, x in (("sface", sface), ("dlib", dlib_emb), ("sface+dlib", both)):
         result[name] = verification_tail(x, labels)
         print(name, result[name])
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, indent=1))
+    write_json(args.json, result)
 
 
 if __name__ == "__main__":
