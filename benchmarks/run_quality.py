@@ -58,7 +58,8 @@ def variant(method: str) -> tuple[str, dict]:
     """``"parameter_free@loss"`` -> ``("parameter_free", embeddings/distance arguments)``;
     ``"hac_k@vct"`` clusters the VCT track embeddings ``vct``; ``"<method>@no_attach"``
     leaves every track the quality rules reject ``unknown``; ``"parameter_free@no_looks"``
-    leaves out the default's step 5 (looks)."""
+    leaves out the default's step 5 (looks); ``"parameter_free@all_below"`` joins every
+    pair below the bound at once instead of each cluster with its nearest."""
     base, _, kind = method.partition("@")
     if not kind:
         return base, {}
@@ -68,6 +69,8 @@ def variant(method: str) -> tuple[str, dict]:
         return base, dict(attach_unknown=False)
     if kind == "no_looks":  # the default without its step 5 (ablation)
         return base, dict(method_params=dict(looks=False))
+    if kind == "all_below":  # the default's merges under the bound as single linkage
+        return base, dict(method_params=dict(nearest=False))
     return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
 
 
@@ -242,7 +245,8 @@ def main() -> int:
     ap.add_argument("--videos", required=True, help="folder with manifest.json")
     ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
                     choices=list(TRACK_METHODS + FACE_METHODS + PEER_METHODS)
-                    + [f"{m}@no_attach" for m in TRACK_METHODS] + ["parameter_free@no_looks"])
+                    + [f"{m}@no_attach" for m in TRACK_METHODS]
+                    + ["parameter_free@no_looks", "parameter_free@all_below"])
     ap.add_argument("--adapt", action="store_true",
                     help="also adapt on each video and run the adapted variants")
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")

@@ -329,3 +329,34 @@ def test_a_track_that_spans_two_looks_joins_them():
     assert len(set(labels.tolist())) == 13
     assert len(set(zip(truth.tolist(), labels.tolist()))) == 13  # and no one mixed
 
+
+
+def test_one_close_pair_of_tracks_does_not_join_two_people():
+    # 5 people x 7 tracks; track 0 of person 0 is a hard photo, 35 degrees from another
+    # track of its person towards a track of person 1 (cosine distances 0.16 and 0.37; one
+    # person's tracks are 0.1-0.2 apart, different people's about 1). Joining every pair
+    # below the impostor bound at once (single linkage inside a round) merged persons 0 and
+    # 1 on that one pair; with each cluster joining only its nearest cluster below the bound
+    # the hard photo joins its own person, and the two people's means stay far apart
+    from fiftyone_plugin.clustering.common import track_means, unit
+
+    rng = np.random.default_rng(1)
+    dim = 64
+    protos = unit(rng.normal(size=(5, dim)))
+
+    def track(centre):
+        f = centre + rng.normal(scale=0.06, size=dim) + rng.normal(scale=0.06, size=(6, dim))
+        return unit(f).astype(np.float32)
+
+    faces = [track(p) for p in protos for _ in range(7)]
+    truth = np.repeat(np.arange(5), 7)
+    means = track_means(faces)
+    angle = np.deg2rad(35)
+    hard = unit((np.cos(angle) * means[1] + np.sin(angle) * means[7])[None])
+    faces[0] = np.repeat(hard, 6, 0).astype(np.float32)
+    d = 1 - track_means(faces) @ track_means(faces)[0]
+    assert d[1] < 0.2 and d[7] < 0.4 and d[truth != 0].min() == d[7]
+    assert len(set(parameter_free(faces, nearest=False).tolist())) == 4  # the old merge
+    labels = parameter_free(faces)
+    assert len(set(labels.tolist())) == 5
+    assert len(set(zip(truth.tolist(), labels.tolist()))) == 5

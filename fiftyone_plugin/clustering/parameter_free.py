@@ -48,8 +48,16 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
   4. The bound is also every threshold's *ceiling*: a within-track spread above it would
      accept distances at which pairs of different people are expected (on the episode
      benchmark one incoherent track of spread 0.82 merged two main characters). So the last
-     stage merges clusters closer than the bound, transitively; the per-track thresholds
-     decide the units of step 1. Steps 2 to 4 compare mean directions (*Distance* above).
+     stage merges clusters closer than the bound; the per-track thresholds decide the units
+     of step 1. Steps 2 to 4 compare mean directions (*Distance* above). Under the bound a
+     round joins each cluster with its *nearest* cluster below it (``nearest=True``; then
+     transitively, never across a cannot-link), and rounds repeat on the merged means. The
+     bound expects about one pair of different people below it, so joining every pair below
+     it at once let that one pair decide for two whole identities (single linkage): on a
+     5-person clip one Gordon Brown track 0.665 from one Jean Charest track (bound 0.715)
+     merged the two people, whose mean directions are 0.76 apart. A track nearest its own
+     person cannot be pulled to another this way, while a chain of one person's looks,
+     each nearest the next, still joins.
   5. Looks: a track is one person across every look it spans (a head turning, the light
      changing, in the benchmarks a photo changing to another), and its mean hides the
      looks at its ends. Each unit's first track gives its two faces furthest apart
@@ -179,10 +187,12 @@ class CosineDistance(GroupDistance):
 def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray,
             constraints: CannotLink, floor: float | None, merged_threshold: str,
             exact_up_to: int, candidates: int, max_rounds: int, ceiling: float | None = None,
-            both: bool = False):
+            both: bool = False, nearest: bool = False):
     """Merge rounds until stable: two groups merge when their distance is below the larger
     of their thresholds (``both``: below each of them), each threshold clipped to
-    ``[floor, ceiling]``. Returns ``(groups, tau, labels)``."""
+    ``[floor, ceiling]``. A round joins every such pair transitively, or with ``nearest``
+    only each group with its nearest such group (still transitively). Returns
+    ``(groups, tau, labels)``."""
     tau = np.clip(tau, floor, ceiling) if floor is not None or ceiling is not None else tau
     for _ in range(max_rounds):
         g = len(tau)
@@ -200,11 +210,15 @@ def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray
         # "below either track's threshold" = below the larger one
         margin = (np.minimum if both else np.maximum)(tau[a], tau[b]) - d
         ok = np.flatnonzero(margin > 0)
+        apart = constraints.between_groups(labels)
+        if nearest and len(ok):  # each group's nearest group it may join
+            ok = ok[~apart.contains(a[ok], b[ok])]
+            ok = ok[_nearest(g, a[ok], b[ok], margin[ok])]
         if not len(ok):
             break
         # clearest merges first, so a forbidden chain drops its weakest link
         merge = constrained_components(g, a[ok], b[ok], np.argsort(-margin[ok], kind="stable"),
-                                       constraints.between_groups(labels))
+                                       apart)
         if merge.max() + 1 == g:
             break
         if merged_threshold == "max":
@@ -219,10 +233,19 @@ def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray
     return groups, tau, labels
 
 
+def _nearest(g: int, a: np.ndarray, b: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Indices of the pairs ``(a, b)`` that are the best (largest margin) pair of at least
+    one of their two groups, among the pairs given (``g`` groups)."""
+    best = np.full(g, -np.inf)
+    np.maximum.at(best, a, margin)
+    np.maximum.at(best, b, margin)
+    return np.flatnonzero((margin == best[a]) | (margin == best[b]))
+
+
 def parameter_free(faces: list[np.ndarray], cannot_link=None,
                    distance: GroupDistance | None = None, max_faces: int = 8,
                    floor: str | float | None = "impostor", fallback: float | None = None,
-                   looks: bool = True,
+                   looks: bool = True, nearest: bool = True,
                    merged_threshold: str = "max", exact_up_to: int = 4096,
                    candidates: int = 32, max_rounds: int = 100) -> np.ndarray:
     """Cluster tracks with per-track adaptive thresholds (no K, no global threshold).
@@ -238,6 +261,8 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
             (fewer than 100 track pairs), e.g. the embedding's verification distance.
         looks (bool): Step 5, clusters joined by the looks at tracks' ends (module doc).
             Defaults to True; False for the ablation.
+        nearest (bool): Under the bound, each cluster joins only its nearest cluster per
+            round (module doc, step 4). Defaults to True; False joins every pair below it.
         merged_threshold (str): ``"max"`` or ``"recompute"`` (see module doc).
             Defaults to ``"max"``.
         exact_up_to (int): Compare all pairs up to this many groups. Defaults to 4096.
@@ -281,7 +306,7 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
         base = state if bound >= state["floor"] else start
         groups, tau, labels = _rounds(identity_distance, base["groups"], base["tau"],
                                       base["labels"], constraints, bound, ceiling=bound,
-                                      **settings)
+                                      nearest=nearest, **settings)
         state.update(groups=groups, tau=tau, labels=labels, floor=bound)
         return labels[first_track]
 
@@ -309,7 +334,8 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
             *_, labels = _rounds(identity_distance,
                                  identity_distance.merge(state["groups"], merge),
                                  np.full(merge.max() + 1, bound), merge[state["labels"]],
-                                 constraints, bound, ceiling=bound, **settings)
+                                 constraints, bound, ceiling=bound, nearest=nearest,
+                                 **settings)
             return relabel(labels)
     return relabel(state["labels"])
 
