@@ -98,16 +98,25 @@ def test_quality_rules_mark_short_tiny_and_untracked_faces():
 
 
 def test_embed_sampler_takes_every_nth_usable_face_of_each_track():
-    sampler = EmbedSampler(stride=2, rules=QualityRules(min_face_size=20))
+    # stride 10: the 1st, 11th, 21st ... usable face, and before the 10th the gaps double
+    # (2nd, 3rd, 5th, 9th), so a short track is more than one face
+    sampler = EmbedSampler(stride=10)
+    big = [0, 0, 50, 50]
+    chosen = sampler(np.zeros(25, np.int64), np.array([big] * 25, float), np.full(25, 0.9),
+                     np.full(25, 50.0))
+    assert np.flatnonzero(chosen).tolist() == [0, 1, 2, 4, 8, 10, 20]
+
+    sampler = EmbedSampler(stride=4, rules=QualityRules(min_face_size=20))
     big, tiny = [0, 0, 50, 50], [0, 0, 10, 10]
     # frame 1: track 0 twice (one tiny), track 1, an untracked face
     chosen = sampler(np.array([0, 0, 1, -1]), np.array([big, tiny, big, big], float),
                      np.full(4, 0.9), np.full(4, 50.0))
     assert chosen.tolist() == [True, False, True, True]  # 1st usable of 0 and 1; untracked
-    # frames 2-4: track 0's 2nd, 3rd, 4th usable faces; a blurry one does not count
-    chosen = sampler(np.array([0, 0, 0, 0]), np.array([big] * 4, float), np.full(4, 0.9),
-                     np.array([50.0, 1.0, 50.0, 50.0]))
-    assert chosen.tolist() == [False, False, True, False]
+    # frames 2-6: track 0's 2nd to 5th usable faces (2nd, 3rd: doubling gaps; 4th: no;
+    # 5th: the stride); a blurry one does not count
+    chosen = sampler(np.array([0, 0, 0, 0, 0]), np.array([big] * 5, float), np.full(5, 0.9),
+                     np.array([50.0, 1.0, 50.0, 50.0, 50.0]))
+    assert chosen.tolist() == [True, False, True, False, True]
     # a track with no usable face: its first face only, so it can be attached later
     chosen = sampler(np.array([5, 5]), np.array([tiny, tiny], float), np.full(2, 0.9),
                      np.full(2, 50.0))

@@ -149,8 +149,9 @@ def embed_faces(sample_collection, in_field: str = fo_io.FACES_FIELD,
                 embed_stride: int = DEFAULT_EMBED_STRIDE, batch_size: int = 8,
                 device: str = "cpu", progress=None) -> dict:
     """Align every stored face and embed one usable face in ``embed_stride`` of each track
-    (every face with ``embed_stride=1``); write embeddings (+ crops of every face) to the
-    face store. Track faces first (``track_faces``): faces outside tracks are all embedded.
+    (its first ones at doubling gaps: :class:`~fiftyone_plugin.pipeline.EmbedSampler`; every
+    face with ``embed_stride=1``); write embeddings (+ crops of every face) to the face store.
+    Track faces first (``track_faces``): faces outside tracks are all embedded.
 
     The dataset itself only gains each face's ``quality`` attribute.
 
