@@ -127,8 +127,8 @@ class EmbedSampler:
     ``stride`` usable faces. Before its ``stride``-th usable face a track also gets its 2nd,
     3rd, 5th, 9th ... (gaps doubling): a track's mean is as good as its faces, and a track
     shorter than the stride would otherwise be one face, one expression and one alignment
-    (on the 20-minute episode benchmark 3 of 14 identities were such tracks split off; with
-    the doubling gaps 12 for 11 people). That costs a long track at most ``log2(stride)``
+    (on the 20-minute episode benchmark 14 identities for 11 people with one face in 10,
+    12 with the doubling gaps). That costs a long track at most ``ceil(log2(stride))``
     faces more. A track's first face is embedded too when it is not usable, so a track the
     quality rules reject can still be attached to an identity after clustering. Clustering
     uses at most 8 faces per track, and SFace on every face is 69 % of the pipeline's
