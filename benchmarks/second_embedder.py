@@ -42,8 +42,11 @@ def dlib_embeddings(files: list[Path]) -> np.ndarray:
         img = np.asarray(Image.open(f).convert("RGB"))
         h, w = img.shape[:2]
         boxes = detect(img, 1)
-        box = (min(boxes, key=lambda r: (r.center().x - w / 2) ** 2 + (r.center().y - h / 2) ** 2)
-               if len(boxes) else dlib.rectangle(w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10))
+        if len(boxes):
+            box = min(boxes, key=lambda r: (r.center().x - w / 2) ** 2
+                      + (r.center().y - h / 2) ** 2)
+        else:
+            box = dlib.rectangle(w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)
         out.append(np.array(describe.compute_face_descriptor(img, shape(img, box))))
     return np.stack(out)
 

@@ -210,12 +210,14 @@ def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray
         # "below either track's threshold" = below the larger one
         margin = (np.minimum if both else np.maximum)(tau[a], tau[b]) - d
         ok = np.flatnonzero(margin > 0)
-        apart = constraints.between_groups(labels)
-        if nearest and len(ok):  # each group's nearest group it may join
-            ok = ok[~apart.contains(a[ok], b[ok])]
-            ok = ok[_nearest(g, a[ok], b[ok], margin[ok])]
         if not len(ok):
             break
+        apart = constraints.between_groups(labels)
+        if nearest:  # each group's nearest group it may join
+            ok = ok[~apart.contains(a[ok], b[ok])]
+            ok = ok[_nearest(g, a[ok], b[ok], margin[ok])]
+            if not len(ok):
+                break
         # clearest merges first, so a forbidden chain drops its weakest link
         merge = constrained_components(g, a[ok], b[ok], np.argsort(-margin[ok], kind="stable"),
                                        apart)
