@@ -21,7 +21,8 @@ from benchmarks.photo_tracks import DATA_ROOT
 from benchmarks.report import write_json
 
 CLIP = DATA_ROOT / "intel_multishot"
-METHODS = ("parameter_free", "parameter_free@no_looks", "parameter_free@all_below", "c1c",
+METHODS = ("parameter_free", "parameter_free@no_looks", "parameter_free@all_below",
+           "parameter_free@centroid", "c1c",
            "finch", "hac_threshold")
 
 

@@ -59,7 +59,8 @@ def variant(method: str) -> tuple[str, dict]:
     ``"hac_k@vct"`` clusters the VCT track embeddings ``vct``; ``"<method>@no_attach"``
     leaves every track the quality rules reject ``unknown``; ``"parameter_free@no_looks"``
     leaves out the default's step 5 (looks); ``"parameter_free@all_below"`` joins every
-    pair below the bound at once instead of each cluster with its nearest."""
+    pair below the bound at once instead of each cluster with its nearest;
+    ``"parameter_free@centroid"`` compares two clusters by their mean directions alone."""
     base, _, kind = method.partition("@")
     if not kind:
         return base, {}
@@ -71,6 +72,8 @@ def variant(method: str) -> tuple[str, dict]:
         return base, dict(method_params=dict(looks=False))
     if kind == "all_below":  # the default's merges under the bound as single linkage
         return base, dict(method_params=dict(nearest=False))
+    if kind == "centroid":  # the default's clusters compared by their means (ablation)
+        return base, dict(method_params=dict(linkage="centroid"))
     return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
 
 
@@ -246,7 +249,8 @@ def main() -> int:
     ap.add_argument("--methods", nargs="+", default=list(TRACK_METHODS + FACE_METHODS),
                     choices=list(TRACK_METHODS + FACE_METHODS + PEER_METHODS)
                     + [f"{m}@no_attach" for m in TRACK_METHODS]
-                    + ["parameter_free@no_looks", "parameter_free@all_below"])
+                    + ["parameter_free@no_looks", "parameter_free@all_below",
+                       "parameter_free@centroid"])
     ap.add_argument("--adapt", action="store_true",
                     help="also adapt on each video and run the adapted variants")
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")

@@ -360,3 +360,34 @@ def test_one_close_pair_of_tracks_does_not_join_two_people():
     labels = parameter_free(faces)
     assert len(set(labels.tolist())) == 5
     assert len(set(zip(truth.tolist(), labels.tolist()))) == 5
+
+
+def test_two_close_people_do_not_merge_on_their_clusters_means():
+    # 8 people x 4 tracks, each track its person's direction plus noise (a different photo
+    # per track); persons 0 and 1 are close (cosine 0.45). A mean direction gets closer to
+    # any other as it averages more tracks, so the two people's cluster means come closer
+    # than their tracks are, and comparing means (centroid linkage) merged them under a
+    # bound fitted on pairs of single tracks. Compared as their units would join one at a
+    # time (each track from the other cluster's mean: 0.72 and 0.73 on average), they stay
+    # apart
+    from fiftyone_plugin.clustering.common import track_means, unit
+
+    rng = np.random.default_rng(0)
+    dim, people, per, c = 64, 8, 4, 0.45
+    protos = unit(rng.normal(size=(people, dim)))
+    away = unit((protos[1] - (protos[1] @ protos[0]) * protos[0])[None])[0]
+    protos[1] = c * protos[0] + np.sqrt(1 - c * c) * away
+
+    def track(person):
+        centre = person + rng.normal(scale=0.1, size=dim)
+        return unit(centre + rng.normal(scale=0.03, size=(6, dim))).astype(np.float32)
+
+    faces = [track(p) for p in protos for _ in range(per)]
+    truth = np.repeat(np.arange(people), per)
+    d = 1 - track_means(faces) @ track_means(faces).T
+    same = truth[:, None] == truth[None]
+    assert d[same].max() < 0.6 < 0.63 < d[:per, per:2 * per].min()
+    assert len(set(parameter_free(faces, linkage="centroid").tolist())) == 7  # the merge
+    labels = parameter_free(faces)
+    assert len(set(labels.tolist())) == 8
+    assert len(set(zip(truth.tolist(), labels.tolist()))) == 8

@@ -23,6 +23,7 @@ class ParameterFree(ClusteringMethod):
     floor: str | float | None = option("impostor", "Floor", "'impostor', a distance or None")
     looks: bool = option(True, "Looks", "also join clusters by the looks at tracks' ends")
     nearest: bool = option(True, "Nearest", "under the bound, each cluster joins its nearest")
+    linkage: str = option("units", "Linkage", "'units' (one at a time) or 'centroid'")
     max_faces: int = option(8, "Faces per track", "faces sampled per track")
     merged_threshold: str = option("max", "Merged threshold", "'max' or 'recompute'")
     exact_up_to: int = option(4096, "Exact up to", "compare all pairs up to this many groups")
