@@ -207,8 +207,8 @@ class UnitGroups(Groups):
 class UnitsToCentroidDistance(CosineDistance):
     """Two clusters compared as their units would join one at a time: the mean cosine
     distance of one cluster's units from the other's mean face direction, the smaller of the
-    two ways. A single unit and a cluster: the unit's distance from the cluster's mean
-    direction (centroid linkage). Candidates above ``exact_up_to`` come from the mean
+    two ways. A single unit and a cluster: at most the unit's distance from the cluster's
+    mean direction (centroid linkage). Candidates above ``exact_up_to`` come from the mean
     directions (a cluster's units are on average no closer to another mean than its own
     mean direction is, up to how the faces weigh in that mean)."""
 
@@ -224,13 +224,16 @@ class UnitsToCentroidDistance(CosineDistance):
 
     def between(self, groups, a, b, chunk: int = 65536):
         centre = self._means(groups)
-        mean_unit = groups.directions / groups.units[:, None]
+        mean_unit = (groups.directions / groups.units[:, None]).astype(np.float32)
+        several = groups.units > 1
         out = np.empty(len(a), np.float64)
         for s in range(0, len(a), chunk):
             i, j = a[s:s + chunk], b[s:s + chunk]
-            out[s:s + chunk] = 1.0 - np.maximum(
-                np.einsum("ij,ij->i", mean_unit[j], centre[i]),
-                np.einsum("ij,ij->i", mean_unit[i], centre[j]))
+            sim = np.einsum("ij,ij->i", mean_unit[j], centre[i])
+            # two single units: both ways are the same cosine
+            k = np.flatnonzero(several[i] | several[j])
+            sim[k] = np.maximum(sim[k], np.einsum("ij,ij->i", mean_unit[i[k]], centre[j[k]]))
+            out[s:s + chunk] = 1.0 - sim
         return out
 
     def merge(self, groups, labels):
