@@ -22,8 +22,7 @@ from benchmarks.report import write_json
 
 CLIP = DATA_ROOT / "intel_multishot"
 METHODS = ("parameter_free", "parameter_free@no_looks", "parameter_free@all_below",
-           "parameter_free@centroid", "c1c",
-           "finch", "hac_threshold")
+           "parameter_free@centroid", "c1c", "finch", "hac_threshold")
 
 
 def track_truth(labels: dict, faces) -> tuple[dict[int, str], list[int]]:
