@@ -437,8 +437,7 @@ def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.nda
     compare at the bound on their own (in a video of a few people they would link two of
     them). Runs where all look pairs are compared exactly (at most ``exact_up_to`` looks).
     """
-    looks = [track_looks(f) for f in faces]
-    counts = np.array([len(x) for x in looks])
+    counts = np.array([min(len(f), 2) for f in faces])  # a track's looks: 2, or its 1 face
     none = np.zeros(0, np.int64)
     n = int(counts.sum())
     if n > exact_up_to:
@@ -446,6 +445,7 @@ def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.nda
         # synthetic tracks (BENCHMARKS.md); one video's units (773 tracks at 20 minutes)
         # stay far below this, so only a collection of many videos goes without looks
         return none, none, np.zeros(0)
+    looks = [track_looks(f) for f in faces]
     owner = np.repeat(np.arange(len(faces)), counts)
     groups = distance.init([x[None] for x in np.concatenate(looks)])
     a, b = sample_pairs(n)
