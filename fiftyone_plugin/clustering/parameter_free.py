@@ -243,28 +243,36 @@ class UnitsToCentroidDistance(CosineDistance):
                           np.bincount(labels, weights=groups.units, minlength=g))
 
 
+def _candidate_pairs(distance: GroupDistance, groups, candidates: int, max_distance: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``a < b``: each group with its ``candidates`` nearest groups closer than
+    ``max_distance``."""
+    a, b = distance.neighbours(groups, candidates, max_distance)
+    keep = a != b
+    pairs = np.unique(np.stack([np.minimum(a, b)[keep], np.maximum(a, b)[keep]], 1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
 def _rounds(distance: GroupDistance, groups, tau: np.ndarray, labels: np.ndarray,
             constraints: CannotLink, floor: float | None, merged_threshold: str,
             exact_up_to: int, candidates: int, max_rounds: int, ceiling: float | None = None,
-            both: bool = False, nearest: bool = False):
+            both: bool = False, nearest: bool = False, first_pairs=None):
     """Merge rounds until stable: two groups merge when their distance is below the larger
     of their thresholds (``both``: below each of them), each threshold clipped to
     ``[floor, ceiling]``. A round joins every such pair transitively, or with ``nearest``
-    only each group with its nearest such group (still transitively). Returns
-    ``(groups, tau, labels)``."""
+    only each group with its nearest such group (still transitively). ``first_pairs``: the
+    first round's candidate pairs, searched before. Returns ``(groups, tau, labels)``."""
     tau = np.clip(tau, floor, ceiling) if floor is not None or ceiling is not None else tau
     for _ in range(max_rounds):
         g = len(tau)
         if g <= 1:
             break
-        if g <= exact_up_to:
+        if first_pairs is not None:
+            (a, b), first_pairs = first_pairs, None
+        elif g <= exact_up_to:
             a, b = np.triu_indices(g, 1)
         else:
-            a, b = distance.neighbours(groups, candidates, float(tau.max()))
-            keep = a != b
-            a, b = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
-            pairs = np.unique(np.stack([a, b], 1), axis=0)
-            a, b = pairs[:, 0], pairs[:, 1]
+            a, b = _candidate_pairs(distance, groups, candidates, float(tau.max()))
         d = distance.between(groups, a, b)
         # "below either track's threshold" = below the larger one
         margin = (np.minimum if both else np.maximum)(tau[a], tau[b]) - d
@@ -370,13 +378,21 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
     first_track = np.zeros(len(unit_tau), np.int64)
     first_track[unit_of[::-1]] = np.arange(n)[::-1]
 
+    unit_pairs = []  # above exact_up_to: the units' candidates, searched once for all bounds
+
     def cluster_units(bound: float) -> np.ndarray:
         # a higher floor only adds merges: continue from the last clusters; a lower one
         # starts again from the units
         base = state if bound >= state["floor"] else start
+        first = None
+        if base["groups"] is units and len(unit_tau) > exact_up_to:
+            if not unit_pairs:  # every candidate: the bound's cut comes with the margins
+                unit_pairs.append(_candidate_pairs(identity_distance, units, candidates,
+                                                   np.inf))
+            first = unit_pairs[0]
         groups, tau, labels = _rounds(identity_distance, base["groups"], base["tau"],
                                       base["labels"], constraints, bound, ceiling=bound,
-                                      nearest=nearest, **settings)
+                                      nearest=nearest, first_pairs=first, **settings)
         state.update(groups=groups, tau=tau, labels=labels, floor=bound)
         return labels[first_track]
 
