@@ -306,6 +306,32 @@ def far_side_bound(distances: np.ndarray, num_pairs: int) -> float | None:
     return _tail_bound(mu, s, impostors)
 
 
+def likelier_apart(same: np.ndarray, apart: np.ndarray) -> float | None:
+    """The distance above which a pair is likelier to show two people than one.
+
+    ``same`` and ``apart`` are distances of pairs a clustering puts in one identity and in
+    different ones. Each is fitted robustly as a Gaussian (median and scaled median absolute
+    deviation, as :func:`impostor_bound`), and the answer is where the two densities cross
+    between the two medians: equal odds, no parameter. None when either sample has fewer
+    than :data:`MIN_PAIRS_FOR_BOUND` pairs or the two do not separate.
+    """
+    from scipy.stats import norm
+
+    fits = []
+    for x in (same, apart):
+        x = np.asarray(x, np.float64)
+        if len(x) < MIN_PAIRS_FOR_BOUND:
+            return None
+        centre = float(np.median(x))
+        fits.append((centre, max(1.4826 * float(np.median(np.abs(x - centre))), 1e-6)))
+    (m_same, s_same), (m_apart, s_apart) = fits
+    if m_same >= m_apart:
+        return None
+    grid = np.linspace(m_same, m_apart, 4097)  # the crossing, to 1/4096 of the gap
+    likelier = norm.logpdf(grid, m_apart, s_apart) > norm.logpdf(grid, m_same, s_same)
+    return float(grid[np.argmax(likelier)]) if likelier.any() else None
+
+
 def bound_apart(a: np.ndarray, b: np.ndarray, distances: np.ndarray, labels: np.ndarray,
                 n: int) -> float | None:
     """:func:`impostor_bound` of the sampled pairs ``(a, b)`` that ``labels`` (over ``n``

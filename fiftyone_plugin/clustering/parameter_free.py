@@ -76,9 +76,18 @@ Rules the paper leaves open, chosen here (measured in BENCHMARKS.md):
      different people come as close as 0.62, but 0.47 from a face of the track that turns
      to that photo. A track that does not change look links nothing here (its threshold
      is its small spread): single faces compared at the bound itself would link two of
-     a few people (``tests/test_scope.py``). It runs where all look pairs are compared
-     exactly (up to ``exact_up_to`` looks: any one video; a search over more doubled the
-     time at 100k tracks).
+     a few people (``tests/test_scope.py``). A motion tracker can also switch from one
+     person to another where two faces cross or one replaces the other; such a track's two
+     looks are two people, and it joined them. So a track whose own looks are farther
+     apart than they are likely to be for one person links nothing here
+     (``guard_switches``): above the distance where the fitted densities of look pairs in
+     one cluster and in different clusters cross (:func:`~.common.likelier_apart`; equal
+     odds, no parameter). One person's look change mostly stays below it: on the episode
+     benchmark one person's looks across tracks are 0.47 apart on median, different
+     people's 0.91, the crossing 0.71-0.74, a track's own looks span at most 0.64 up to 2
+     minutes, and the 2-11 tracks above it in the longer videos change no identity. It
+     runs where all look pairs are compared exactly (up to ``exact_up_to`` looks: any one
+     video; a search over more doubled the time at 100k tracks).
 
   Below 100 unit pairs the bound cannot be estimated: ``fallback`` (the embedding model's
   verification distance) takes its place, and without one the paper's rule runs alone.
@@ -95,8 +104,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (CannotLink, bound_apart, constrained_components, evenly_spaced,
-                     group_sums, relabel, sample_pairs, self_consistent_bound, top_k_similar,
-                     unit)
+                     group_sums, likelier_apart, relabel, sample_pairs, self_consistent_bound,
+                     top_k_similar, unit)
 
 
 @dataclass
@@ -314,7 +323,7 @@ def _nearest(g: int, a: np.ndarray, b: np.ndarray, margin: np.ndarray) -> np.nda
 def parameter_free(faces: list[np.ndarray], cannot_link=None,
                    distance: GroupDistance | None = None, max_faces: int = 8,
                    floor: str | float | None = "impostor", fallback: float | None = None,
-                   looks: bool = True, nearest: bool = True,
+                   looks: bool = True, guard_switches: bool = True, nearest: bool = True,
                    merged_threshold: str = "max", exact_up_to: int = 4096,
                    candidates: int = 32, max_rounds: int = 100,
                    linkage: str = "units") -> np.ndarray:
@@ -331,6 +340,9 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
             (fewer than 100 track pairs), e.g. the embedding's verification distance.
         looks (bool): Step 5, clusters joined by the looks at tracks' ends (module doc).
             Defaults to True; False for the ablation.
+        guard_switches (bool): In step 5, a track whose two looks are likelier two people
+            than one (a tracker's identity switch) links nothing (module doc). Defaults to
+            True; False for the ablation.
         nearest (bool): Under the bound, each cluster joins only its nearest cluster per
             round (module doc, step 4). Defaults to True; False joins every pair below it.
         linkage (str): How the cosine identity decisions compare two clusters: ``"units"``
@@ -411,7 +423,7 @@ def parameter_free(faces: list[np.ndarray], cannot_link=None,
     # step 5, looks: a track is one person across every look it spans, so two identities
     # join where a look of one is as close to a look of the other as one person's faces are
     links = _look_links(identity_distance, [sampled[t] for t in first_track],
-                        state["labels"][first_track], fallback, exact_up_to)
+                        state["labels"][first_track], fallback, exact_up_to, guard_switches)
     if len(links[0]):
         k = int(state["labels"].max()) + 1
         merge = constrained_components(k, *links[:2], np.argsort(-links[2], kind="stable"),
@@ -437,7 +449,7 @@ def track_looks(faces: np.ndarray) -> np.ndarray:
 
 
 def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.ndarray,
-                fallback: float | None, exact_up_to: int
+                fallback: float | None, exact_up_to: int, guard_switches: bool = True
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of clusters ``(a, b)`` (``labels`` of the items) where a look of an item of one
     is as close to a look of an item of the other as one person's faces are, and the
@@ -451,7 +463,10 @@ def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.nda
     distance is exactly that). Only items whose own looks differ can link: a track that does
     not change look adds nothing its mean did not say, and single faces are too noisy to
     compare at the bound on their own (in a video of a few people they would link two of
-    them). Runs where all look pairs are compared exactly (at most ``exact_up_to`` looks).
+    them). With ``guard_switches`` an item whose own looks are likelier two people's than
+    one's (:func:`~.common.likelier_apart` of the look pairs inside and across clusters)
+    links nothing and nothing links to it. Runs where all look pairs are compared exactly
+    (at most ``exact_up_to`` looks).
     """
     counts = np.array([min(len(f), 2) for f in faces])  # a track's looks: 2, or its 1 face
     none = np.zeros(0, np.int64)
@@ -474,13 +489,19 @@ def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.nda
     two = np.flatnonzero(counts == 2)
     spread = np.zeros(len(faces))
     spread[two] = distance.between(groups, first[two], first[two] + 1)
-    threshold = np.minimum(spread, bound)[owner]
+    switched = np.zeros(len(faces), bool)
+    if guard_switches:  # looks likelier two people's than one's: the tracker switched
+        cut = likelier_apart(d[(owner[a] != owner[b]) & (labels[owner[a]] == labels[owner[b]])],
+                             d[labels[owner[a]] != labels[owner[b]]])
+        switched = spread > (np.inf if cut is None else cut)
+    threshold = np.where(switched, 0.0, np.minimum(spread, bound))[owner]
     if threshold.max() <= 0:
         return none, none, np.zeros(0)
     if n * (n - 1) // 2 > len(a):  # the bound's pairs were a sample: now all of them
         a, b = np.triu_indices(n, 1)
         d = distance.between(groups, a, b)
     margin = np.maximum(threshold[a], threshold[b]) - d
+    margin[switched[owner[a]] | switched[owner[b]]] = -np.inf  # nor does anything link to them
     a, b = labels[owner[a]], labels[owner[b]]
     keep = (margin > 0) & (a != b)
     return a[keep], b[keep], margin[keep]

@@ -22,6 +22,8 @@ class ParameterFree(ClusteringMethod):
     # the algorithm's own knobs (module doc of clustering.parameter_free), not for users
     floor: str | float | None = option("impostor", "Floor", "'impostor', a distance or None")
     looks: bool = option(True, "Looks", "also join clusters by the looks at tracks' ends")
+    guard_switches: bool = option(True, "Guard switches", "a track whose looks are likelier "
+                                  "two people than one links nothing by its looks")
     nearest: bool = option(True, "Nearest", "under the bound, each cluster joins its nearest")
     linkage: str = option("units", "Linkage", "'units' (one at a time) or 'centroid'")
     max_faces: int = option(8, "Faces per track", "faces sampled per track")
