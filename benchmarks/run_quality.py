@@ -60,7 +60,9 @@ def variant(method: str) -> tuple[str, dict]:
     leaves every track the quality rules reject ``unknown``; ``"parameter_free@no_looks"``
     leaves out the default's step 5 (looks); ``"parameter_free@all_below"`` joins every
     pair below the bound at once instead of each cluster with its nearest;
-    ``"parameter_free@centroid"`` compares two clusters by their mean directions alone."""
+    ``"parameter_free@centroid"`` compares two clusters by their mean directions alone;
+    ``"parameter_free@no_guard"`` lets a track whose looks are likelier two people's link
+    by them."""
     base, _, kind = method.partition("@")
     if not kind:
         return base, {}
@@ -74,6 +76,8 @@ def variant(method: str) -> tuple[str, dict]:
         return base, dict(method_params=dict(nearest=False))
     if kind == "centroid":  # the default's clusters compared by their means (ablation)
         return base, dict(method_params=dict(linkage="centroid"))
+    if kind == "no_guard":  # step 5 without its guard against identity switches (ablation)
+        return base, dict(method_params=dict(guard_switches=False))
     return base, dict(embeddings="adapted", distance="loss" if kind == "loss" else "cosine")
 
 
@@ -250,7 +254,7 @@ def main() -> int:
                     choices=list(TRACK_METHODS + FACE_METHODS + PEER_METHODS)
                     + [f"{m}@no_attach" for m in TRACK_METHODS]
                     + ["parameter_free@no_looks", "parameter_free@all_below",
-                       "parameter_free@centroid"])
+                       "parameter_free@centroid", "parameter_free@no_guard"])
     ap.add_argument("--adapt", action="store_true",
                     help="also adapt on each video and run the adapted variants")
     ap.add_argument("--adapt-config", default=None, help="adaptation config file")

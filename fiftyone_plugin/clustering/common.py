@@ -254,6 +254,14 @@ def truncated_gaussian(x: np.ndarray, cut: float) -> tuple[float, float, float]:
     return mu, s, float(norm.sf(cut, mu, s))
 
 
+def robust_gaussian(x: np.ndarray) -> tuple[float, float]:
+    """``(median, 1.4826 * median absolute deviation)``: a Gaussian's mean and standard
+    deviation, untouched by a minority of outliers."""
+    x = np.asarray(x, np.float64)
+    centre = float(np.median(x))
+    return centre, 1.4826 * float(np.median(np.abs(x - centre)))
+
+
 def _tail_bound(centre: float, spread: float, num_impostor_pairs: float) -> float:
     from scipy.stats import norm
 
@@ -277,12 +285,9 @@ def impostor_bound(distances: np.ndarray, num_pairs: int) -> float | None:
     Returns:
         float | None: The bound, or None when there are too few pairs to estimate it.
     """
-    distances = np.asarray(distances, np.float64)
     if num_pairs < MIN_PAIRS_FOR_BOUND or len(distances) < MIN_PAIRS_FOR_BOUND:
         return None
-    centre = float(np.median(distances))
-    return _tail_bound(centre, 1.4826 * float(np.median(np.abs(distances - centre))),
-                       num_pairs)
+    return _tail_bound(*robust_gaussian(distances), num_pairs)
 
 
 def far_side_bound(distances: np.ndarray, num_pairs: int) -> float | None:
@@ -310,21 +315,17 @@ def likelier_apart(same: np.ndarray, apart: np.ndarray) -> float | None:
     """The distance above which a pair is likelier to show two people than one.
 
     ``same`` and ``apart`` are distances of pairs a clustering puts in one identity and in
-    different ones. Each is fitted robustly as a Gaussian (median and scaled median absolute
-    deviation, as :func:`impostor_bound`), and the answer is where the two densities cross
-    between the two medians: equal odds, no parameter. None when either sample has fewer
-    than :data:`MIN_PAIRS_FOR_BOUND` pairs or the two do not separate.
+    different ones. Each is fitted robustly as a Gaussian (:func:`robust_gaussian`), and the
+    answer is where the two densities cross between the two medians: equal odds, no
+    parameter. None when either sample has fewer than :data:`MIN_PAIRS_FOR_BOUND` pairs or
+    the two do not separate.
     """
     from scipy.stats import norm
 
-    fits = []
-    for x in (same, apart):
-        x = np.asarray(x, np.float64)
-        if len(x) < MIN_PAIRS_FOR_BOUND:
-            return None
-        centre = float(np.median(x))
-        fits.append((centre, max(1.4826 * float(np.median(np.abs(x - centre))), 1e-6)))
-    (m_same, s_same), (m_apart, s_apart) = fits
+    if min(len(same), len(apart)) < MIN_PAIRS_FOR_BOUND:
+        return None
+    (m_same, s_same), (m_apart, s_apart) = robust_gaussian(same), robust_gaussian(apart)
+    s_same, s_apart = max(s_same, 1e-6), max(s_apart, 1e-6)
     if m_same >= m_apart:
         return None
     grid = np.linspace(m_same, m_apart, 4097)  # the crossing, to 1/4096 of the gap
