@@ -67,11 +67,12 @@ def length(report: dict, path: Path) -> None:
 
     fig, (ax_k, ax_f) = plt.subplots(1, 2, figsize=(11, 4))
     truth = None
-    for method, res in report["methods"].items():
+    for i, (method, res) in enumerate(report["methods"].items()):
         rows = sorted(res["per_video"].values(), key=lambda r: r["minutes"])
         mins = [r["minutes"] for r in rows]
-        ax_k.plot(mins, [r["predicted_k"] for r in rows], "o-", label=method)
-        ax_f.plot(mins, [r["bcubed_f"] for r in rows], "o-", label=method)
+        style = dict(color=plt.cm.tab20(i % 20), label=method)  # more lines than 10 colours
+        ax_k.plot(mins, [r["predicted_k"] for r in rows], "o-", **style)
+        ax_f.plot(mins, [r["bcubed_f"] for r in rows], "o-", **style)
         truth = truth or (mins, [r["true_k"] for r in rows])  # the first method's matching
     if truth:
         ax_k.plot(*truth, "k--", lw=2, label="true K")
