@@ -449,7 +449,7 @@ def track_looks(faces: np.ndarray) -> np.ndarray:
 
 
 def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.ndarray,
-                fallback: float | None, exact_up_to: int, guard_switches: bool = True
+                fallback: float | None, exact_up_to: int, guard_switches: bool
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of clusters ``(a, b)`` (``labels`` of the items) where a look of an item of one
     is as close to a look of an item of the other as one person's faces are, and the
@@ -491,17 +491,17 @@ def _look_links(distance: GroupDistance, faces: list[np.ndarray], labels: np.nda
     spread[two] = distance.between(groups, first[two], first[two] + 1)
     switched = np.zeros(len(faces), bool)
     if guard_switches:  # looks likelier two people's than one's: the tracker switched
-        cut = likelier_apart(d[(owner[a] != owner[b]) & (labels[owner[a]] == labels[owner[b]])],
-                             d[labels[owner[a]] != labels[owner[b]]])
+        together = labels[owner[a]] == labels[owner[b]]
+        cut = likelier_apart(d[together & (owner[a] != owner[b])], d[~together])
         switched = spread > (np.inf if cut is None else cut)
-    threshold = np.where(switched, 0.0, np.minimum(spread, bound))[owner]
+    threshold = np.minimum(spread, bound)[owner]
     if threshold.max() <= 0:
         return none, none, np.zeros(0)
     if n * (n - 1) // 2 > len(a):  # the bound's pairs were a sample: now all of them
         a, b = np.triu_indices(n, 1)
         d = distance.between(groups, a, b)
     margin = np.maximum(threshold[a], threshold[b]) - d
-    margin[switched[owner[a]] | switched[owner[b]]] = -np.inf  # nor does anything link to them
+    margin[switched[owner[a]] | switched[owner[b]]] = -np.inf  # they link, and are linked, nothing
     a, b = labels[owner[a]], labels[owner[b]]
     keep = (margin > 0) & (a != b)
     return a[keep], b[keep], margin[keep]
