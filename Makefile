@@ -56,3 +56,4 @@ bench-adapt: setup  # VideoClusterNet adaptation, 15-37 CPU minutes per video
 	$(PY) -m benchmarks.intel_clip --adapt --adapt-matching parameter_free --json benchmarks/out/intel_clip_pfmatch.json
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --only episode_0_00_10min --stride 5 --adapt --vct --methods parameter_free c1c hac_k --json benchmarks/out/quality_episode10_adapt.json
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --only episode_0_00_20min --stride 5 --adapt --vct --methods parameter_free c1c hac_k --json benchmarks/out/quality_episode20_adapt.json
+	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw_seeds --only episode_1_00_2min episode_1_01_1min episode_1_01_2min episode_1_01_5min --stride 5 --adapt --methods parameter_free c1c hac_threshold hac_k --json benchmarks/out/quality_episode_seeds_adapt.json

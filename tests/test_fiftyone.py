@@ -390,6 +390,12 @@ def test_adapt_then_cluster_with_learned_distance(dataset, two_shot_video, tmp_p
                  "--method", "c1c", "--out-field", "frames.c1c_adapted",
                  "--run-key", "c1c_adapted"]) == 0
     assert dataset.get_run_info("c1c_adapted").config.embeddings == "adapted"
+    # `vfc adapt --cluster` clusters the adapted embeddings by cosine unless told otherwise
+    assert main(["adapt", "--dataset", dataset.name, "--config", str(config), "--name",
+                 "adapted_cli", "--cluster"]) == 0
+    info = dataset.get_run_info(api.DEFAULT_RUN_KEY).config
+    assert (info.embeddings, info.distance) == ("adapted_cli", "cosine")
+    assert api.evaluate_identities(dataset, eval_key="eval_cli")["track"]["wcp"] == 1.0
 
 
 @pytest.mark.slow
