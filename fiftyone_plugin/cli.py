@@ -438,7 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override config keys, e.g. train_cfg.max_iters=550")
     a.add_argument("--cluster", action="store_true",
                    help="then cluster the adapted embeddings into frames.identities")
-    # cosine: the paper's stage-3 loss distance over-splits on every benchmark video
+    # cosine: with the default matching the paper's stage-3 loss distance over-splits on
+    # every benchmark video (BENCHMARKS.md)
     a.add_argument("--distance", default="cosine", choices=["cosine", "loss"],
                    help="with --cluster: cosine (default) or 'loss', VideoClusterNet's "
                    "learned distance")

@@ -26,7 +26,8 @@ def adapt_faces(sample_collection, out_embeddings: str = "adapted", config: str 
     on the stored crops of the collection's videos (run ``embed_faces`` or
     ``find_identities`` with crops first). The dataset's labels are not touched: cluster
     with ``cluster_faces(..., embeddings=out_embeddings)`` afterwards (cosine; or
-    ``distance="loss"``, the paper's learned distance, which over-splits in BENCHMARKS.md).
+    ``distance="loss"``, the paper's learned distance, which over-splits with the default
+    matching in BENCHMARKS.md).
     The run (config file, work dir, time) is saved under ``run_key``.
 
     Args:
