@@ -354,6 +354,10 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _distance_arg(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--distance", default="cosine", choices=["cosine", "loss"], help=help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``vfc`` command line (method choices and options come from the registry, import
     formats and options from the importers' table)."""
@@ -394,8 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     _method_args(c)
     c.add_argument("--embeddings", default="original",
                    help="'original' or the name of adapted embeddings ('adapted')")
-    c.add_argument("--distance", default="cosine", choices=["cosine", "loss"],
-                   help="'loss': VideoClusterNet's learned distance (adapted embeddings)")
+    _distance_arg(c, "'loss': VideoClusterNet's learned distance (adapted embeddings)")
     c.set_defaults(func=cmd_cluster)
     ids = sub.add_parser("identities", help="list and correct a clustering run's identities")
     acts = ids.add_subparsers(dest="action", required=True)
@@ -440,9 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="then cluster the adapted embeddings into frames.identities")
     # cosine: with the default matching the paper's stage-3 loss distance over-splits on
     # every benchmark video (BENCHMARKS.md)
-    a.add_argument("--distance", default="cosine", choices=["cosine", "loss"],
-                   help="with --cluster: cosine (default) or 'loss', VideoClusterNet's "
-                   "learned distance")
+    _distance_arg(a, "with --cluster: cosine (default) or 'loss', VideoClusterNet's learned "
+                  "distance")
     a.set_defaults(func=cmd_adapt)
     v = sub.add_parser("vct", help="learn one embedding per track (VCT-style, MMEngine)")
     v.add_argument("--dataset", required=True)
