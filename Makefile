@@ -44,6 +44,8 @@ bench: setup
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw --stride 5 --methods parameter_free parameter_free@no_attach c1c finch hac_threshold hac_k dbscan naive_peer --json benchmarks/out/quality_episode.json
 	$(PY) -m benchmarks.make_multishot --source ../shared/data/lfw_dev --out benchmarks/out/episode_lfw_seeds --seed 1 --videos 4 --minutes 1 2 5 --cast 4
 	$(PY) -m benchmarks.run_quality --videos benchmarks/out/episode_lfw_seeds --stride 5 --methods parameter_free c1c finch hac_threshold hac_k naive_peer --json benchmarks/out/quality_episode_seeds.json
+	$(PY) -m benchmarks.track_errors --videos benchmarks/out/episode_lfw --stride 5 --dlib --json benchmarks/out/track_errors_episode.json
+	$(PY) -m benchmarks.track_errors --videos benchmarks/out/episode_lfw_seeds --stride 5 --dlib --json benchmarks/out/track_errors_seeds.json
 	$(PY) -m benchmarks.review_curve --videos benchmarks/out/episode_lfw --only episode_0_00_2min --stride 5 --json benchmarks/out/review_curve_episode2.json
 	$(PY) -m benchmarks.review_curve --videos benchmarks/out/episode_lfw --only episode_0_00_20min --stride 5 --budget 0 1 2 3 5 10 --json benchmarks/out/review_curve_episode20.json
 	$(PY) -m benchmarks.panel_load --videos benchmarks/out/episode_lfw --only episode_0_00_2min episode_0_00_10min episode_0_00_20min --stride 5 --json benchmarks/out/panel_load.json

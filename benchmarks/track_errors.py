@@ -7,8 +7,8 @@
 pipeline runs once (``find_identities``); each track gets its true person (the majority of
 its faces matched to the true faces, IoU >= 0.5) and the default's identity. A person's
 *home* is the identity holding most of its tracks; a track is an error when it is not in
-its person's home (split off, or left ``unknown``) or when its identity's home belongs to
-another person (mixed in). For every error track: its faces, median sharpness (variance of
+its person's home (split off, or left ``unknown`` while the person has an identity) or
+when its identity belongs to another person (mixed in). For every error track: its faces, median sharpness (variance of
 the Laplacian of the aligned crop, what the quality rules read), median face size, and the
 cosine distance of its mean face direction from its person's home and from the nearest
 other identity (each without the track itself: a guest whose only track joined another
@@ -98,6 +98,8 @@ def error_tracks(table, truth: dict[int, str], identity: dict[int, int]) -> dict
         person, ident = truth[t], identity.get(t)
         if ident is not None and ident == home[person] and owner.get(ident) == person:
             continue
+        if ident is None and home[person] is None:
+            continue  # the only track of a person, left apart: its own identity, rightly
         row = dict(track=t, person=person, identity=ident,
                    kind="unknown" if ident is None else
                    ("mixed in" if owner.get(ident, person) != person else "split off"),

@@ -21,13 +21,13 @@ def test_error_kinds_distances_and_score():
     e = np.eye(4)
     c60 = np.cos(np.pi / 3) * e[0] + np.sin(np.pi / 3) * e[2]  # 0.5 from e0
     c45 = (e[1] + e[3]) / np.sqrt(2)  # 1 - 0.7071 from e1
-    table = _table({0: e[0], 1: e[0], 2: c60, 3: e[1], 4: e[1], 5: c45, 6: e[0]})
-    truth = {0: "A", 1: "A", 2: "A", 3: "B", 4: "B", 5: "C", 6: "A"}
-    identity = {0: 0, 1: 0, 2: 1, 3: 2, 4: 2, 5: 2}  # track 6 left unknown
+    table = _table({0: e[0], 1: e[0], 2: c60, 3: e[1], 4: e[1], 5: c45, 6: e[0], 7: e[3]})
+    truth = {0: "A", 1: "A", 2: "A", 3: "B", 4: "B", 5: "C", 6: "A", 7: "D"}
+    identity = {0: 0, 1: 0, 2: 1, 3: 2, 4: 2, 5: 2}  # tracks 6 and 7 left unknown
 
     report = error_tracks(table, truth, identity)
     errors = {e["track"]: e for e in report["errors"]}
-    assert set(errors) == {2, 5, 6}
+    assert set(errors) == {2, 5, 6}  # D's only track, left apart, is right
     assert errors[2]["kind"] == "split off" and errors[2]["to_home"] == pytest.approx(0.5)
     # C's only track sits in B's identity: its home is that identity, without itself
     assert errors[5]["kind"] == "mixed in"
@@ -35,14 +35,14 @@ def test_error_kinds_distances_and_score():
     assert errors[5]["to_nearest_other"] == pytest.approx(1.0)
     assert errors[6]["kind"] == "unknown" and errors[6]["to_home"] == pytest.approx(0.0)
     assert errors[2]["sharpness"] == 20.0 and errors[2]["faces"] == 2
-    assert report["all_tracks"] == dict(tracks=7, sharpness=30.0, size=40.0)
+    assert report["all_tracks"] == dict(tracks=8, sharpness=35.0, size=40.0)
 
-    # clusters {0,1} {2} {3,4,5} {6}: BCubed P = 17/21, R = 9/14; WCP = 6/7
+    # clusters {0,1} {2} {3,4,5} {6} {7}: BCubed P = 20/24, R = 11/16; WCP = 7/8
     s = score(truth, identity)
-    p, r = 17 / 21, 9 / 14
-    assert (s["predicted_k"], s["true_k"]) == (4, 3)
+    p, r = 20 / 24, 11 / 16
+    assert (s["predicted_k"], s["true_k"]) == (5, 4)
     assert s["bcubed_f"] == pytest.approx(2 * p * r / (p + r), abs=1e-4)
-    assert s["wcp"] == pytest.approx(6 / 7, abs=1e-4)
+    assert s["wcp"] == pytest.approx(7 / 8, abs=1e-4)
 
 
 def test_true_tracks_by_majority_of_matched_faces():
