@@ -8,11 +8,12 @@ pipeline runs once (``find_identities``); each track gets its true person (the m
 its faces matched to the true faces, IoU >= 0.5) and the default's identity. A person's
 *home* is the identity holding most of its tracks; a track is an error when it is not in
 its person's home (split off, or left ``unknown`` while the person has an identity) or
-when its identity belongs to another person (mixed in). For every error track: its faces, median sharpness (variance of
-the Laplacian of the aligned crop, what the quality rules read), median face size, and the
-cosine distance of its mean face direction from its person's home and from the nearest
-other identity (each without the track itself: a guest whose only track joined another
-person has that person's identity as home); then the same medians over all tracks.
+when its identity belongs to another person (mixed in). For every error track: its faces,
+median sharpness (variance of the Laplacian of the aligned crop, what the quality rules
+read), median face size, and the cosine distance of its mean face direction from its
+person's home and from the nearest other identity (each without the track itself: a guest
+whose only track joined another person has that person's identity as home); then the same
+medians over all tracks.
 
 ``--dlib`` also clusters every video with dlib's ResNet-29 descriptors of the same faces
 (our boxes, dlib's 5-point shape and face chip; a benchmark-only install, as in
@@ -32,10 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.report import write_json
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+from fiftyone_plugin.clustering.common import unit
 
 
 def true_tracks(table, video: dict) -> dict[int, str]:
@@ -56,12 +54,11 @@ def true_tracks(table, video: dict) -> dict[int, str]:
 
 def score(truth: dict[int, str], identity: dict[int, int]) -> dict:
     """K / track BCubed F / WCP, a track left out (``unknown``) counted as its own identity."""
-    from fiftyone_plugin.evaluation.metrics import clustering_metrics
+    from fiftyone_plugin.evaluation.protocols import evaluate_tracks
 
     tracks = sorted(truth)
-    pred = [identity.get(t, f"unknown:{t}") for t in tracks]
-    m = clustering_metrics([truth[t] for t in tracks], [str(p) for p in pred])
-    return dict(predicted_k=len(set(pred)), true_k=len(set(truth.values())),
+    m = evaluate_tracks([truth[t] for t in tracks], [identity.get(t) for t in tracks])["track"]
+    return dict(predicted_k=m["num_predicted"], true_k=m["num_true"],
                 bcubed_f=round(m["bcubed_f"], 4), wcp=round(m["wcp"], 4))
 
 
@@ -72,7 +69,7 @@ def error_tracks(table, truth: dict[int, str], identity: dict[int, int]) -> dict
     for t in truth:
         rows = np.flatnonzero(has & (table.tracks == t))
         if len(rows):
-            means[t] = _unit(_unit(table.embeddings[rows]).mean(0))
+            means[t] = unit(unit(table.embeddings[rows]).mean(0, keepdims=True))[0]
     members: dict[int, list[int]] = {}
     for t in truth:
         if t in identity and t in means:
@@ -107,8 +104,9 @@ def error_tracks(table, truth: dict[int, str], identity: dict[int, int]) -> dict
         if t in means:
             # leave the track itself out of the identities it is compared with
             rest = {i: [m for m in ts if m != t] for i, ts in members.items()}
-            dist = {i: float(1 - means[t] @ _unit(np.mean([means[m] for m in ts], 0)))
-                    for i, ts in rest.items() if ts}
+            centre = {i: unit(np.mean([means[m] for m in ts], 0, keepdims=True))[0]
+                      for i, ts in rest.items() if ts}
+            dist = {i: float(1 - means[t] @ c) for i, c in centre.items()}
             row["to_home"] = (round(dist[home[person]], 3)
                               if home[person] in dist else None)
             others = [d for i, d in dist.items() if i != home[person]]
@@ -173,7 +171,7 @@ def run(videos: Path, only: list[str] | None, frame_stride: int, with_dlib: bool
                          **error_tracks(table, truth, identity))
             if with_dlib:
                 desc = dlib_descriptors(videos / by_name[name]["filepath"], table)
-                fused = np.concatenate([_unit(table.embeddings), _unit(desc)], 1)
+                fused = np.concatenate([unit(table.embeddings), unit(desc)], 1)
                 for key, emb in (("dlib", desc), ("sface+dlib", fused / np.sqrt(2))):
                     alt = dataclasses.replace(table, embeddings=emb.astype(np.float32))
                     entry[key] = score(truth, cluster_tracks({sid: alt}, QualityRules())[sid])
