@@ -218,6 +218,15 @@ def _write(path: Path, frames: list[np.ndarray], fps: int) -> Path:
     return path
 
 
+def find_manifest(videos: str | Path) -> Path | None:
+    """``<videos>/manifest.json``, or None after printing why the benchmark is skipped."""
+    manifest = Path(videos) / "manifest.json"
+    if manifest.is_file():
+        return manifest
+    print(f"skipped: {manifest} is absent (make it with python -m benchmarks.make_multishot)")
+    return None
+
+
 def load_manifest(dataset, manifest: str | Path, gt_field: str = "gt_faces",
                   names: list[str] | None = None) -> list[str]:
     """Add the manifest's videos (those named ``names``, else all) to ``dataset`` with their

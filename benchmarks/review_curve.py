@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import random
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
@@ -122,14 +121,14 @@ def main() -> int:
     ap.add_argument("--budget", type=int, nargs="+", default=[0, 1, 2, 3, 5, 10, 20])
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    manifest = Path(args.videos) / "manifest.json"
-    if not manifest.is_file():
-        print(f"skipped: no {manifest} (make it with benchmarks.make_multishot)")
+    from benchmarks.make_multishot import find_manifest, load_manifest
+
+    manifest = find_manifest(args.videos)
+    if manifest is None:
         return 0
 
     import fiftyone as fo
 
-    from benchmarks.make_multishot import load_manifest
     from fiftyone_plugin import api
 
     dataset = fo.Dataset()

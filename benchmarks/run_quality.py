@@ -274,12 +274,11 @@ def main() -> int:
                     help="only these videos of the manifest (by name)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    videos = Path(args.videos)
-    if not (videos / "manifest.json").exists():
-        print(f"skipped: {videos}/manifest.json is absent (make it with "
-              "python -m benchmarks.make_multishot)")
+    from benchmarks.make_multishot import find_manifest
+
+    if find_manifest(args.videos) is None:
         return 0
-    report = run(videos, args.methods, args.adapt, args.adapt_config, args.adapt_matching,
+    report = run(Path(args.videos), args.methods, args.adapt, args.adapt_config, args.adapt_matching,
                  args.embed_stride, args.vct, args.vct_options, args.stride, args.only)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)

@@ -197,12 +197,11 @@ def main() -> int:
                     help="also cluster on dlib's descriptors and on SFace+dlib")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    videos = Path(args.videos)
-    if not (videos / "manifest.json").exists():
-        print(f"skipped: {videos}/manifest.json is absent (make it with "
-              "python -m benchmarks.make_multishot)")
+    from benchmarks.make_multishot import find_manifest
+
+    if find_manifest(args.videos) is None:
         return 0
-    write_json(args.json, run(videos, args.only, args.stride, args.dlib))
+    write_json(args.json, run(Path(args.videos), args.only, args.stride, args.dlib))
     return 0
 
 
