@@ -81,7 +81,7 @@ def error_tracks(table, truth: dict[int, str], identity: dict[int, int]) -> dict
     # an identity belongs to the person with most tracks in it (ties: by name)
     counts = Counter((identity[t], truth[t]) for t in truth if t in identity)
     owner = {}
-    for (i, person), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
+    for i, person in sorted(counts, key=lambda key: (-counts[key], key[1])):
         owner.setdefault(i, person)
 
     def quality(t: int) -> dict:
@@ -131,8 +131,8 @@ def dlib_descriptors(video_path: Path, table) -> np.ndarray:
     for i in np.flatnonzero(np.isfinite(table.embeddings[:, 0]) & (table.tracks >= 0)):
         rows_by_frame.setdefault(int(table.frames[i]), []).append(int(i))
     out = np.full((len(table.frames), 128), np.nan, np.float32)
-    cap, n = cv2.VideoCapture(str(video_path)), 0
-    while rows_by_frame and n < max(rows_by_frame):
+    cap, n, last = cv2.VideoCapture(str(video_path)), 0, max(rows_by_frame, default=0)
+    while n < last:
         ok, frame = cap.read()
         n += 1  # frame numbers start at 1
         if not ok:
