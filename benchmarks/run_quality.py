@@ -278,8 +278,9 @@ def main() -> int:
 
     if find_manifest(args.videos) is None:
         return 0
-    report = run(Path(args.videos), args.methods, args.adapt, args.adapt_config, args.adapt_matching,
-                 args.embed_stride, args.vct, args.vct_options, args.stride, args.only)
+    report = run(Path(args.videos), args.methods, args.adapt, args.adapt_config,
+                 args.adapt_matching, args.embed_stride, args.vct, args.vct_options,
+                 args.stride, args.only)
     print(json.dumps({k: v for k, v in report.items() if k != "methods"}))
     write_json(args.json, report)
     return 0

@@ -166,6 +166,8 @@ def run(videos: Path, only: list[str] | None, frame_stride: int, with_dlib: bool
             store = FaceStore(default_store_root(dataset._doc.id), sid)
             table = dataclasses.replace(store.table(), embeddings=store.embeddings)
             truth = true_tracks(table, by_name[name])
+            # the default's track -> identity again from the store (seconds), rather than
+            # reading every frame's labels back from the dataset
             identity = cluster_tracks({sid: table}, QualityRules())[sid]
             entry = dict(sface=score(truth, identity),
                          **error_tracks(table, truth, identity))
